@@ -1,0 +1,126 @@
+"""Cut a structured document into clauses: one chunk per bullet, point or paragraph.
+
+Each chunk carries its section breadcrumb and labels for citation. Clauses too long
+for the embedding model are split at sentence boundaries; fragments too small to
+stand alone join a neighbour from the same section.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .records import Chunk, Section
+from .structure import ancestors
+
+PREAMBLE_SECTION = "Phần mở đầu"
+CLOSING_SECTION = "Phần cuối (nơi nhận, chữ ký)"
+SEPARATOR = " › "
+
+_SENTENCE_BREAK = re.compile(r"(?<=[.;!?…])\s+(?=\S)")
+
+
+@dataclass
+class ChunkConfig:
+    max_chars: int = 900  # ≈ 250 model tokens, leaving room for title and breadcrumb
+    min_chars: int = 80
+    heading_chars: int = 90  # a heading longer than this is shortened in breadcrumbs
+    prose_heading_chars: int = 160  # a heading this long is also a clause of its own
+
+
+@dataclass
+class _Piece:
+    start: int
+    end: int
+    section: str
+    labels: list[str]
+    zone: str
+    group: int  # pieces merge only within the same group (same parent section)
+
+
+def chunk_document(doc_id: str, text: str, sections: list[Section],
+                   config: ChunkConfig | None = None) -> list[Chunk]:
+    """Clauses of one document, in reading order."""
+    config = config or ChunkConfig()
+    pieces = [p for i, s in enumerate(sections) for p in _pieces(text, sections, i, config)]
+    pieces = _merge_small(text, pieces, config)
+    return [
+        Chunk(chunk_id=f"{doc_id}:{n:04d}", doc_id=doc_id, ordinal=n, section=p.section,
+              section_labels=p.labels, text=text[p.start:p.end], start=p.start, end=p.end,
+              zone=p.zone)
+        for n, p in enumerate(pieces)
+    ]
+
+
+def _pieces(text: str, sections: list[Section], index: int, config: ChunkConfig) -> list[_Piece]:
+    node = sections[index]
+    has_children = index + 1 < len(sections) and sections[index + 1].parent == index
+    if has_children and len(node.heading) < config.prose_heading_chars:
+        return []  # a heading: it lives in the breadcrumbs of its clauses
+    if node.zone != "body":
+        section = PREAMBLE_SECTION if node.zone == "preamble" else CLOSING_SECTION
+        labels: list[str] = []
+        group = -1 if node.zone == "preamble" else -2
+    else:
+        chain = ancestors(sections, index)
+        section = breadcrumb(sections, chain, node, config)
+        labels = [sections[i].label for i in chain if sections[i].label]
+        if node.label:
+            labels.append(node.label)
+        group = node.parent if node.parent is not None else -3
+    spans = split_long(text, node.start, node.head_end, config.max_chars)
+    return [_Piece(s, e, section, labels, node.zone, group) for s, e in spans]
+
+
+def breadcrumb(sections: list[Section], chain: list[int], node: Section, config: ChunkConfig) -> str:
+    """"II. Nhiệm vụ … › 2. Nâng cao … › b)" for a clause."""
+    parts = [_heading(sections[i], config) for i in chain]
+    if node.label:
+        parts.append(node.marker)
+    return SEPARATOR.join(parts)
+
+
+def _heading(section: Section, config: ChunkConfig) -> str:
+    heading = section.heading
+    if len(heading) > config.heading_chars:
+        cut = heading[: config.heading_chars].rsplit(" ", 1)[0]
+        heading = cut.rstrip(" ,;:") + " …"
+    return f"{section.marker} {heading}".strip() if section.marker not in "-–+•" else heading
+
+
+
+def split_long(text: str, start: int, end: int, max_chars: int) -> list[tuple[int, int]]:
+    """Split a span at sentence boundaries into parts of at most ``max_chars`` where possible."""
+    if end - start <= max_chars:
+        return [(start, end)]
+    boundaries = [m.start() for m in _SENTENCE_BREAK.finditer(text, start, end)]
+    spans, begin, last = [], start, None
+    for b in boundaries + [end]:
+        if b - begin > max_chars and last is not None and last > begin:
+            spans.append((begin, last))
+            begin = _skip_space(text, last)
+        last = b
+    spans.append((begin, end))
+    return [(s, e) for s, e in spans if e > s]
+
+
+def _skip_space(text: str, pos: int) -> int:
+    while pos < len(text) and text[pos].isspace():
+        pos += 1
+    return pos
+
+
+def _merge_small(text: str, pieces: list[_Piece], config: ChunkConfig) -> list[_Piece]:
+    """Join fragments shorter than ``min_chars`` to a neighbour of the same group."""
+    merged: list[_Piece] = []
+    for piece in pieces:
+        prev = merged[-1] if merged else None
+        small = piece.end - piece.start < config.min_chars
+        prev_small = prev is not None and prev.end - prev.start < config.min_chars
+        if prev and prev.group == piece.group and (small or prev_small) \
+                and piece.end - prev.start <= config.max_chars:
+            if prev_small and not small and prev.zone == "body":
+                prev.section, prev.labels = piece.section, piece.labels
+            prev.end = piece.end
+            continue
+        merged.append(piece)
+    return merged

@@ -1,0 +1,224 @@
+"""Clean extracted text: Unicode, markup, LaTeX, page furniture, broken lines, OCR junk.
+
+The result is one logical line per paragraph, heading or list item; every later
+offset points into it.
+"""
+from __future__ import annotations
+
+import html
+import re
+from collections import Counter
+
+from .normalize import normalize_text
+from .records import CleanDocument, RawDocument
+
+_SUPERSCRIPT = str.maketrans("0123456789+-=()n", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾ⁿ")
+_SUBSCRIPT = str.maketrans("0123456789+-=()", "₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎")
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2060\ufeff]")
+
+# --- markup -----------------------------------------------------------------
+
+_SUP = re.compile(r"<sup>\s*([^<]{0,12}?)\s*</sup>", re.I)
+_SUB = re.compile(r"<sub>\s*([^<]{0,12}?)\s*</sub>", re.I)
+_BR = re.compile(r"<br\s*/?>", re.I)
+_TAG = re.compile(r"</?[a-zA-Z][a-zA-Z0-9]*(?:\s[^<>]{0,500})?/?>")
+_MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s*")
+_MD_EMPHASIS = re.compile(r"(\*\*|__)(?=\S)|(?<=\S)(\*\*|__)")
+_MD_ITALIC = re.compile(r"(?<![\w*])\*(?=[^\s*])([^*\n]{1,400}?)(?<=[^\s*])\*(?![\w*])")
+_MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|])")
+HARD_BREAK = "\x1e"  # a rule line: never join across it
+_RULE = re.compile(r"^\s*(?:[-*_=~.·•]\s*){3,}$|^\s*[*·•]\s*$")
+
+# --- LaTeX --------------------------------------------------------------------
+
+_MATH = re.compile(r"\$\$?([^$\n]{1,300}?)\$\$?")
+_LATEX_SYMBOLS = {
+    r"\rightarrow": "→", r"\to": "→", r"\leftarrow": "←", r"\Rightarrow": "⇒",
+    r"\leq": "≤", r"\le": "≤", r"\geq": "≥", r"\ge": "≥", r"\times": "×",
+    r"\div": "÷", r"\pm": "±", r"\approx": "≈", r"\neq": "≠", r"\%": "%",
+    r"\cdot": "·", r"\sim": "~", r"\circ": "°", r"\,": " ", r"\;": " ", r"\ ": " ",
+}
+_LATEX_TEXT = re.compile(r"\\(?:text|mathrm|textbf|textit|mathbf|operatorname)\s*\{([^{}]*)\}")
+_LATEX_POWER = re.compile(r"\^\s*(?:\{([^{}]{1,8})\}|([0-9n+\-]))")
+_LATEX_INDEX = re.compile(r"_\s*(?:\{([^{}]{1,8})\}|([0-9]))")
+_LATEX_COMMAND = re.compile(r"\\[a-zA-Z]+")
+
+# --- page furniture and structure hints -----------------------------------------
+
+_PAGE_NUMBER = re.compile(
+    r"^\s*(?:[-–—]\s*)?(?:trang|page)?\s*\d{1,4}\s*(?:/\s*\d{1,4})?\s*(?:[-–—])?\s*$", re.I
+)
+_STRUCTURE_START = re.compile(
+    r"^(?:[IVXLC]{1,6}\s*[.)/]|\d{1,2}(?:\.\d{1,2})*\s*[.)]|[a-zđ]\s*\)|[-–+•*]\s"
+    r"|(?:chương|mục|điều|phần)\s+[\dIVXLC]+\b|nơi nhận|t/?m\.?\s|tm\.|kt\.|q\.)",
+    re.I,
+)
+_SENTENCE_END = re.compile(r"[.;:!?…]\s*[\"”’»)]*\s*$")
+_VIETNAMESE = re.compile(
+    r"[àáảãạăằắẳẵặâầấẩẫậèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵđ]", re.I
+)
+_ENGLISH_FUNCTION_WORDS = {
+    "the", "of", "and", "or", "a", "an", "at", "to", "with", "in", "on", "is", "are",
+    "this", "that", "be", "by", "for", "as", "its", "from", "below", "across", "possibly",
+    "appearing", "page", "text", "written", "document",
+}
+
+
+def clean(raw: RawDocument) -> CleanDocument:
+    """Run every cleaning step on one raw document."""
+    warnings: list[str] = []
+    text = clean_text(raw.text, warnings)
+    return CleanDocument(raw=raw, text=text, warnings=warnings)
+
+
+def clean_text(text: str, warnings: list[str] | None = None) -> str:
+    """Clean a raw text; appends what was dropped to ``warnings``."""
+    warnings = warnings if warnings is not None else []
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = _CONTROL.sub("", text)
+    text = normalize_text(text)
+    pages = text.split("\f")
+    if len(pages) > 1:
+        pages = remove_running_lines(pages, warnings)
+    lines = [line for page in pages for line in page.split("\n")]
+    lines = [strip_markup(line) for line in lines]
+    lines = drop_page_numbers(lines)
+    paragraphs = join_broken_lines(lines)
+    paragraphs = drop_junk(paragraphs, warnings)
+    return "\n".join(paragraphs)
+
+
+def strip_markup(line: str) -> str:
+    """Remove HTML, markdown and LaTeX from one line, keeping what they meant."""
+    line = line.replace("\t", " ").replace("\u00a0", " ")
+    if "<" in line:
+        line = _SUP.sub(lambda m: m.group(1).translate(_SUPERSCRIPT), line)
+        line = _SUB.sub(lambda m: m.group(1).translate(_SUBSCRIPT), line)
+        line = _BR.sub(" ", line)
+        line = _TAG.sub("", line)
+    if "&" in line:
+        line = html.unescape(line)
+    if "$" in line:
+        line = _MATH.sub(lambda m: " " + latex_to_text(m.group(1)) + " ", line)
+    if _RULE.match(line):
+        return HARD_BREAK
+    line = _MD_HEADING.sub("", line)
+    line = _MD_EMPHASIS.sub("", line)
+    line = _MD_ITALIC.sub(r"\1", line)
+    line = _MD_ESCAPE.sub(r"\1", line)
+    line = re.sub(r"^\s*\*\s+", "- ", line)  # markdown "* item" bullets
+    line = re.sub(r"\s+([,.;:%²³])", r"\1", re.sub(r"\s{2,}", " ", line))
+    return line.strip()
+
+
+def latex_to_text(expr: str) -> str:
+    """Render a small LaTeX fragment as plain text: ``28\\text{m}^2`` → ``28 m²``."""
+    expr = _LATEX_TEXT.sub(lambda m: " " + m.group(1) + " ", expr)
+    for command, symbol in sorted(_LATEX_SYMBOLS.items(), key=lambda kv: -len(kv[0])):
+        expr = expr.replace(command, f" {symbol} " if symbol in "→←⇒≤≥×÷±≈≠" else symbol)
+    expr = _LATEX_POWER.sub(lambda m: (m.group(1) or m.group(2)).translate(_SUPERSCRIPT), expr)
+    expr = _LATEX_INDEX.sub(lambda m: (m.group(1) or m.group(2)).translate(_SUBSCRIPT), expr)
+    expr = _LATEX_COMMAND.sub("", expr).replace("{", "").replace("}", "")
+    expr = re.sub(r"\s*/\s*", "/", expr)
+    expr = re.sub(r"\s+([²³⁰¹⁴-⁹%])", r"\1", expr)
+    return re.sub(r"\s+", " ", expr).strip()
+
+
+def remove_running_lines(pages: list[str], warnings: list[str]) -> list[str]:
+    """Drop headers/footers repeated at the top or bottom of most PDF pages."""
+    edges: Counter[str] = Counter()
+    for page in pages:
+        lines = [ln.strip() for ln in page.split("\n") if ln.strip()]
+        for line in set(lines[:2] + lines[-2:]):
+            edges[_digits_to_hash(line)] += 1
+    threshold = max(2, int(0.5 * len(pages)))
+    running = {key for key, n in edges.items() if n >= threshold}
+    if not running:
+        return pages
+    cleaned = []
+    for page in pages:
+        lines = page.split("\n")
+        nonblank = [i for i, ln in enumerate(lines) if ln.strip()]
+        edge_idx = set(nonblank[:2] + nonblank[-2:])
+        cleaned.append(
+            "\n".join(
+                ln for i, ln in enumerate(lines)
+                if not (i in edge_idx and _digits_to_hash(ln.strip()) in running)
+            )
+        )
+    warnings.append(f"removed {len(running)} running header/footer line(s) repeated on PDF pages")
+    return cleaned
+
+
+def _digits_to_hash(line: str) -> str:
+    return re.sub(r"\d+", "#", line)
+
+
+def drop_page_numbers(lines: list[str]) -> list[str]:
+    """Drop lines that are only a page number ("3", "- 3 -", "Trang 3/12")."""
+    return [ln for ln in lines if not _PAGE_NUMBER.match(ln)]
+
+
+def join_broken_lines(lines: list[str]) -> list[str]:
+    """Join lines that PDF extraction broke mid-sentence; return logical paragraphs."""
+    width = _typical_width(lines)
+    paragraphs: list[str] = []
+    last_line = ""
+    for line in lines:
+        if line == HARD_BREAK:
+            last_line = ""
+            paragraphs.append(HARD_BREAK)
+            continue
+        if not line:
+            continue
+        if paragraphs and _continues(paragraphs[-1], last_line, line, width):
+            paragraphs[-1] = paragraphs[-1] + " " + line
+        else:
+            paragraphs.append(line)
+        last_line = line
+    return [p for p in paragraphs if p != HARD_BREAK]
+
+
+def _typical_width(lines: list[str]) -> int:
+    lengths = sorted(len(ln) for ln in lines if len(ln) > 20)
+    if len(lengths) < 5:
+        return 10**6
+    return lengths[int(0.8 * (len(lengths) - 1))]
+
+
+def _continues(previous: str, last_line: str, line: str, width: int) -> bool:
+    """Whether ``line`` is the rest of ``previous`` rather than a new paragraph."""
+    if previous == HARD_BREAK or _STRUCTURE_START.match(line):
+        return False
+    first = line[0]
+    if first.islower() or first in ",;–&%":
+        return True  # paragraphs never start in lower case
+    if _SENTENCE_END.search(previous):
+        return False
+    if first == "(":
+        return True
+    if first.isdigit():
+        return not re.match(r"^\d{1,2}\s*[.)]", line)
+    if width < 400 and len(last_line) >= 0.75 * width:
+        return True  # a full-width line ending mid-sentence, e.g. "… tỉnh Lâm" / "Đồng"
+    return False
+
+
+def drop_junk(paragraphs: list[str], warnings: list[str]) -> list[str]:
+    """Drop paragraphs that are not part of the document (English OCR placeholders)."""
+    kept = [p for p in paragraphs if not is_ocr_junk(p)]
+    if len(kept) < len(paragraphs):
+        warnings.append(f"dropped {len(paragraphs) - len(kept)} paragraph(s) of non-Vietnamese OCR text")
+    return kept
+
+
+def is_ocr_junk(paragraph: str) -> bool:
+    """English prose without a single Vietnamese letter, like OCR layout descriptions."""
+    if _VIETNAMESE.search(paragraph):
+        return False
+    words = re.findall(r"[A-Za-z]+", paragraph.lower())
+    if len(words) < 5:
+        return False
+    function_words = sum(w in _ENGLISH_FUNCTION_WORDS for w in words)
+    return function_words >= 2 and function_words / len(words) >= 0.15
