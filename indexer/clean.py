@@ -130,8 +130,9 @@ def remove_running_lines(pages: list[str], warnings: list[str]) -> list[str]:
     edges: Counter[str] = Counter()
     for page in pages:
         lines = [ln.strip() for ln in page.split("\n") if ln.strip()]
-        for line in set(lines[:2] + lines[-2:]):
-            edges[_digits_to_hash(line)] += 1
+        for line in {lines[i] for i in _edge_indices(len(lines))}:
+            if len(line) <= 100:
+                edges[_digits_to_hash(line)] += 1
     threshold = max(2, int(0.5 * len(pages)))
     running = {key for key, n in edges.items() if n >= threshold}
     if not running:
@@ -140,7 +141,7 @@ def remove_running_lines(pages: list[str], warnings: list[str]) -> list[str]:
     for page in pages:
         lines = page.split("\n")
         nonblank = [i for i, ln in enumerate(lines) if ln.strip()]
-        edge_idx = set(nonblank[:2] + nonblank[-2:])
+        edge_idx = {nonblank[i] for i in _edge_indices(len(nonblank))}
         cleaned.append(
             "\n".join(
                 ln for i, ln in enumerate(lines)
@@ -149,6 +150,12 @@ def remove_running_lines(pages: list[str], warnings: list[str]) -> list[str]:
         )
     warnings.append(f"removed {len(running)} running header/footer line(s) repeated on PDF pages")
     return cleaned
+
+
+def _edge_indices(n: int) -> set[int]:
+    """Positions where running headers and footers sit: two lines at each end of a full page."""
+    width = 2 if n >= 6 else 1
+    return {i for i in range(n) if i < width or i >= n - width}
 
 
 def _digits_to_hash(line: str) -> str:
@@ -194,15 +201,15 @@ def _continues(previous: str, last_line: str, line: str, width: int) -> bool:
     first = line[0]
     if first.islower() or first in ",;–&%":
         return True  # paragraphs never start in lower case
+    wrapped = width <= 150  # hard-wrapped text (PDF extraction): lines have a typical width
     if _SENTENCE_END.search(previous):
-        return False
+        # a sentence that happens to end at the right margin does not end the paragraph
+        return wrapped and len(last_line) >= 0.92 * width and not previous.endswith(":")
     if first == "(":
         return True
     if first.isdigit():
         return not re.match(r"^\d{1,2}\s*[.)]", line)
-    if width < 400 and len(last_line) >= 0.75 * width:
-        return True  # a full-width line ending mid-sentence, e.g. "… tỉnh Lâm" / "Đồng"
-    return False
+    return wrapped and len(last_line) >= 0.75 * width  # "… tỉnh Lâm" / "Đồng"
 
 
 def drop_junk(paragraphs: list[str], warnings: list[str]) -> list[str]:

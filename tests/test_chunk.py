@@ -1,0 +1,85 @@
+"""Clauses of the real documents: breadcrumbs, sizes, no junk, same clauses from every format."""
+import re
+import unicodedata
+
+import pytest
+
+from indexer.build import parse_file
+
+from conftest import CORPUS, HA_TINH, LAM_DONG, QN_PLAN, SEEDS, THUY_NGUYEN
+from filegen import write_docx, write_pdf
+
+
+def _find(chunks, needle):
+    return next(c for c in chunks if needle in c.text)
+
+
+def test_breadcrumbs_of_chosen_clauses(parsed):
+    chunks = parsed[QN_PLAN].chunks
+    clause = _find(chunks, "không gian ngầm")
+    assert clause.section.startswith("II.")
+    assert clause.section_labels[0] == "II"
+    ha_tinh = _find(parsed[HA_TINH].chunks, "Tỷ lệ đô thị hóa đến năm 2025 đạt trên 40%")
+    assert ha_tinh.section == "II. MỤC TIÊU" and ha_tinh.section_labels == ["II"]
+    tod = _find(parsed[LAM_DONG].chunks, "(TOD)")
+    assert tod.section.startswith("III. NHIỆM VỤ VÀ GIẢI PHÁP CHỦ YẾU › 3.")
+    assert tod.section_labels == ["III", "3"]
+
+
+def test_no_clause_is_junk_or_page_number(parsed):
+    for name in SEEDS:
+        for chunk in parsed[name].chunks:
+            assert not re.fullmatch(r"\s*\d+\s*", chunk.text)
+            assert "handwritten" not in chunk.text.lower()
+            assert "**" not in chunk.text and "<sup>" not in chunk.text and "\\text" not in chunk.text
+
+
+def test_clause_sizes_fit_the_model(parsed):
+    for name in SEEDS:
+        for chunk in parsed[name].chunks:
+            assert len(chunk.text) <= 1400, (name, chunk.chunk_id)
+            assert chunk.segmented and "_" in chunk.segmented or len(chunk.text) < 60
+
+
+def test_offsets_point_into_cleaned_text(parsed):
+    for name in SEEDS:
+        doc = parsed[name]
+        for chunk in doc.chunks:
+            assert doc.text[chunk.start:chunk.end] == chunk.text
+
+
+def test_segmentation_keeps_proper_nouns(parsed):
+    chunk = _find(parsed[THUY_NGUYEN].chunks, "Thủy Nguyên là trung tâm")
+    assert "Thủy_Nguyên" in chunk.segmented
+
+
+def _norm(text):
+    return re.sub(r"\s+", " ", unicodedata.normalize("NFC", text)).strip()
+
+
+@pytest.mark.parametrize("writer,suffix", [(write_pdf, ".pdf"), (write_docx, ".docx")])
+def test_same_clauses_from_txt_pdf_docx(tmp_path, writer, suffix):
+    source = (CORPUS / QN_PLAN).read_text(encoding="utf-8")
+    txt = parse_file(CORPUS / QN_PLAN, "doc")
+    path = tmp_path / f"plan{suffix}"
+    writer(source, path)
+    other = parse_file(path, "doc")
+    assert other.meta.number == "151/KH-UBND" and other.meta.date == "2022-09-22"
+    expected = [(c.section, _norm(c.text)) for c in txt.chunks if c.zone == "body"]
+    got = [(c.section, _norm(c.text)) for c in other.chunks if c.zone == "body"]
+    # the same text under the same breadcrumbs, in the same order …
+    assert _by_section(got) == _by_section(expected)
+    # … cut into the same clauses, except where a paragraph ends exactly at the PDF's right
+    # margin (indistinguishable from a sentence that does, which must not end the paragraph)
+    same = len(set(got) & set(expected))
+    assert same >= 0.9 * len(expected), (same, len(expected))
+
+
+def _by_section(chunks):
+    out: list[tuple[str, str]] = []
+    for section, text in chunks:
+        if out and out[-1][0] == section:
+            out[-1] = (section, out[-1][1] + " " + text)
+        else:
+            out.append((section, text))
+    return out
