@@ -21,10 +21,13 @@ _SENTENCE_BREAK = re.compile(r"(?<=[.;!?…])\s+(?=\S)")
 
 @dataclass
 class ChunkConfig:
-    max_chars: int = 900  # ≈ 250 model tokens, leaving room for title and breadcrumb
-    min_chars: int = 80
+    max_chars: int = 600  # ≈ 150 model tokens: short enough to read, room for the breadcrumb
+    min_chars: int = 60
     heading_chars: int = 90  # a heading longer than this is shortened in breadcrumbs
     prose_heading_chars: int = 160  # a heading this long is also a clause of its own
+
+
+DEFAULT_CONFIG = ChunkConfig()
 
 
 @dataclass
@@ -40,7 +43,7 @@ class _Piece:
 def chunk_document(doc_id: str, text: str, sections: list[Section],
                    config: ChunkConfig | None = None) -> list[Chunk]:
     """Clauses of one document, in reading order."""
-    config = config or ChunkConfig()
+    config = config or DEFAULT_CONFIG
     pieces = [p for i, s in enumerate(sections) for p in _pieces(text, sections, i, config)]
     pieces = _merge_small(text, pieces, config)
     return [

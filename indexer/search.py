@@ -100,14 +100,22 @@ class SearchEngine:
     # -- public API ----------------------------------------------------------
 
     def search(self, query: str, k: int = 10, filters: Filters | None = None,
-               group_duplicates: bool = True) -> list[Result]:
+               group_duplicates: bool = True, mode: str = "hybrid") -> list[Result]:
+        """Top-k clauses for a query. ``mode``: "hybrid" (default), "dense" or "bm25"."""
         version = self.refresh()
         query = prepare_query(query)
         mask = filter_mask(version, filters or Filters())
-        if not mask.any():
+        if not mask.any() or k <= 0:
             return []
-        fused = self._fused(version, query, mask)
-        return build_results(version, query, fused, k, group_duplicates)
+        if mode == "dense":
+            ranked = self.dense_scores(version, query, mask)
+        elif mode == "bm25":
+            ranked = self.bm25_scores(version, query, mask)
+        elif mode == "hybrid":
+            ranked = self._fused(version, query, mask)
+        else:
+            raise ValueError(f"unknown search mode {mode!r}")
+        return build_results(version, query, ranked, k, group_duplicates)
 
     def context(self, chunk_id: str, before: int = 2, after: int = 2) -> dict:
         """A clause with its neighbours and its parent section, for "show in document"."""

@@ -37,7 +37,7 @@ def test_no_clause_is_junk_or_page_number(parsed):
 def test_clause_sizes_fit_the_model(parsed):
     for name in SEEDS:
         for chunk in parsed[name].chunks:
-            assert len(chunk.text) <= 1400, (name, chunk.chunk_id)
+            assert len(chunk.text) <= 1000, (name, chunk.chunk_id)
             assert chunk.segmented and "_" in chunk.segmented or len(chunk.text) < 60
 
 
