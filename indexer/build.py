@@ -17,6 +17,7 @@ import numpy as np
 from filelock import FileLock, Timeout
 
 from .chunk import chunk_document
+from .cite import cite_document
 from .clean import clean
 from .ingest import SUPPORTED_SUFFIXES, IngestError, read_document
 from .metadata import apply_corrections, extract_metadata, read_corrections
@@ -130,15 +131,24 @@ def parse_file(path: Path, doc_id: str, max_bytes: int = MAX_FILE_BYTES) -> _Par
 
 def embed_text(meta: DocumentMeta, chunk: Chunk) -> str:
     """What the model sees for a clause: its document, breadcrumb and text."""
-    return EMBED_TEMPLATE.format(doc_type=meta.doc_type or "Văn bản",
+    text = EMBED_TEMPLATE.format(doc_type=meta.doc_type or "Văn bản",
                                  issuer=meta.issuer or meta.province or meta.file,
                                  section=chunk.section, text=chunk.text)
+    return f"{document_card(meta)}\n{text}" if chunk.ordinal == 0 else text
+
+
+def document_card(meta: DocumentMeta) -> str:
+    """The document's identity in words, attached to its first clause (the header block),
+    so that questions about number, date, issuer or signer find it."""
+    signer = f" Người ký: {meta.signer}." if meta.signer else ""
+    return f"{cite_document(meta)}. {meta.title}.{signer}"
 
 
 def index_tokens(meta: DocumentMeta, chunk: Chunk) -> list[str]:
     """BM25 tokens of a clause: its words plus where it comes from."""
     place = " ".join(x for x in (meta.locality, meta.province) if x)
-    return bm25_tokens(chunk.segmented) + (bm25_tokens(segment_text(place)) if place else [])
+    extra = place + (" " + document_card(meta) if chunk.ordinal == 0 else "")
+    return bm25_tokens(chunk.segmented) + (bm25_tokens(segment_text(extra)) if extra.strip() else [])
 
 
 def _hash(text: str, model_id: str) -> str:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .accents import AccentRestorer
 from .cite import cite
 from .normalize import fold, normalize_text
 from .records import Chunk, DocumentMeta
@@ -77,6 +78,19 @@ class SearchEngine:
         self.embedder = embedder
         self._lock = threading.Lock()
         self._version = version or load_index(self.index_dir, embedder.model_id)
+        self._restorers: dict[str, AccentRestorer] = {}
+
+    def restorer(self, version: IndexVersion) -> AccentRestorer:
+        """Diacritic restoration learnt from this version's text (built once per version)."""
+        if version.name not in self._restorers:
+            self._restorers = {version.name: AccentRestorer([c.text for c in version.chunks])}
+        return self._restorers[version.name]
+
+    def understand(self, query: str, version: IndexVersion | None = None) -> str:
+        """The query as searched: normalised, accents restored, English topic terms glossed."""
+        version = version or self._version
+        query = prepare_query(query)
+        return expand_query(self.restorer(version).restore(query))
 
     @property
     def version(self) -> IndexVersion:
@@ -103,7 +117,7 @@ class SearchEngine:
                group_duplicates: bool = True, mode: str = "hybrid") -> list[Result]:
         """Top-k clauses for a query. ``mode``: "hybrid" (default), "dense" or "bm25"."""
         version = self.refresh()
-        query = prepare_query(query)
+        query = self.understand(query, version)
         mask = filter_mask(version, filters or Filters())
         if not mask.any() or k <= 0:
             return []
@@ -192,6 +206,44 @@ def prepare_query(query: str) -> str:
     if not re.search(r"\w", query):
         raise QueryError("The query has no letters or digits to search for.")
     return query
+
+
+def _english_keys(label: str, phrases: list[str]) -> list[str]:
+    parts = re.split(r"\(|\)|,|\band\b|/", label) + [p for p in phrases if p.isascii()]
+    return [_stem(fold(p)) for p in parts if len(p.strip()) >= 3]
+
+
+def _stem(text: str) -> str:
+    return " ".join(w[:-1] if len(w) > 3 and w.endswith("s") else w for w in re.findall(r"\w+", text))
+
+
+_GLOSSARY: list[tuple[str, str]] | None = None
+
+
+def glossary() -> list[tuple[str, str]]:
+    """(English key, Vietnamese phrases) pairs taken from the shipped topic definitions."""
+    global _GLOSSARY
+    if _GLOSSARY is None:
+        from .topics import load_topics
+
+        pairs = []
+        try:
+            topics = load_topics()
+        except Exception:  # a broken topics file must not break search
+            topics = []
+        for topic in topics:
+            vietnamese = [p for p in topic.phrases if not p.isascii()][:2]
+            if vietnamese:
+                pairs += [(key, "; ".join(vietnamese)) for key in _english_keys(topic.label_en, topic.phrases)]
+        _GLOSSARY = pairs
+    return _GLOSSARY
+
+
+def expand_query(query: str) -> str:
+    """Add the Vietnamese wording of English policy terms the query uses ("smart city")."""
+    folded = f" {_stem(fold(query))} "
+    additions = [vi for key, vi in glossary() if key and f" {key} " in folded]
+    return query if not additions else f"{query} ({'; '.join(dict.fromkeys(additions))})"
 
 
 def query_tokens(version: IndexVersion, query: str) -> list[str]:

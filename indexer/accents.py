@@ -1,0 +1,84 @@
+"""Restore the diacritics of a query typed without them, from the indexed text itself.
+
+"khong gian ngam" → "không gian ngầm": each run of one to three folded words is replaced by
+the accented form that occurs most often in the corpus; unknown words get the nearest
+indexed word at edit distance one (a typo), or stay as typed. The dense model reads
+accented Vietnamese far better than ASCII, and BM25 matches either way.
+"""
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+
+from .normalize import fold
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+_MAX_N = 3
+
+
+class AccentRestorer:
+    def __init__(self, texts: list[str]):
+        counts: dict[str, Counter[str]] = defaultdict(Counter)
+        for text in texts:
+            words = [w.lower() for w in _WORD.findall(text)]
+            for n in range(1, _MAX_N + 1):
+                for i in range(len(words) - n + 1):
+                    gram = " ".join(words[i:i + n])
+                    counts[fold(gram)][gram] += 1
+        self._best = {key: forms.most_common(1)[0][0] for key, forms in counts.items()}
+        self._frequency = {key: sum(forms.values()) for key, forms in counts.items()}
+
+    def restore(self, query: str) -> str:
+        """The query with diacritics restored where it has none; queries with accents are kept."""
+        words = [w.lower() for w in _WORD.findall(query)]
+        known = sum(w in self._frequency for w in words)
+        if not needs_restoring(query) or known < 0.6 * len(words):
+            return query  # accented already, or not Vietnamese (English is left alone)
+        words = [self._correct(words, i) for i in range(len(words))]
+        out, i = [], 0
+        while i < len(words):
+            for n in range(min(_MAX_N, len(words) - i), 0, -1):
+                key = " ".join(words[i:i + n])
+                if key in self._best and (n > 1 or not key.isdigit()):
+                    out.append(self._best[key])
+                    i += n
+                    break
+            else:
+                out.append(words[i])
+                i += 1
+        return " ".join(out)
+
+    def _correct(self, words: list[str], i: int) -> str:
+        """A typo fixed to an indexed word one edit away (words of 4+ letters), preferring the
+        one that most often stands next to the neighbouring words."""
+        word = words[i]
+        if word in self._frequency or len(word) < 4 or word.isdigit():
+            return word
+        candidates = [w for w in edits1(word) if w in self._frequency and " " not in w]
+        if not candidates:
+            return word
+        before = words[i - 1] if i > 0 else None
+        after = words[i + 1] if i + 1 < len(words) else None
+
+        def fit(candidate: str) -> tuple[int, int]:
+            context = self._frequency.get(f"{before} {candidate}", 0) + \
+                self._frequency.get(f"{candidate} {after}", 0)
+            return context, self._frequency[candidate]
+
+        return max(candidates, key=fit)
+
+
+def needs_restoring(query: str) -> bool:
+    """True for Vietnamese typed without diacritics (every letter is ASCII)."""
+    letters = [ch for ch in query if ch.isalpha()]
+    return bool(letters) and all(ch.isascii() for ch in letters)
+
+
+def edits1(word: str) -> set[str]:
+    """Every string one deletion, transposition, replacement or insertion away."""
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    return {a + b[1:] for a, b in splits if b} | \
+        {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1} | \
+        {a + c + b[1:] for a, b in splits if b for c in letters} | \
+        {a + c + b for a, b in splits for c in letters}
