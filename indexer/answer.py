@@ -19,7 +19,7 @@ from .search import Filters, Result, SearchEngine
 
 # Calibrated on questions the corpus answers and questions it cannot (see tests/test_answer.py
 # and benchmarks/eval_retrieval.py): a best-sentence similarity below this means "not found".
-MIN_SIMILARITY = 0.80
+MIN_SIMILARITY = 0.855
 NOT_FOUND = "Không tìm thấy câu trả lời trong các văn bản đã lập chỉ mục."
 
 _SENTENCE_END = re.compile(r"(?<=[.;!?])\s+(?=[\"“(]?[A-ZĐÀ-Ỹ0-9-])|\n+")

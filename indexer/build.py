@@ -29,7 +29,7 @@ from .store import (FORMAT_VERSION, IndexProblem, IndexVersion, Manifest, Stored
 from .structure import parse_sections
 
 CORRECTIONS_FILE = "metadata.csv"
-PIPELINE_VERSION = "1"  # bump when cleaning/structure/chunking change, to re-read every file
+PIPELINE_VERSION = "2"  # bump when cleaning/structure/chunking change, to re-read every file
 EMBED_TEMPLATE = "{doc_type} – {issuer} | {section}\n{text}"
 MAX_FILE_BYTES = 50 * 2**20
 
@@ -88,13 +88,29 @@ def doc_id_for(file_name: str, taken: set[str]) -> str:
     return slug
 
 
+def display_name(name: str) -> str:
+    """A file name safe to store and print: undecodable bytes as U+FFFD, control and
+    bidirectional-override characters escaped (\\x07, \\u202e)."""
+    name = name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    return "".join(ch if unicodedata.category(ch) not in ("Cc", "Cf") else
+                   (f"\\x{ord(ch):02x}" if ord(ch) < 256 else f"\\u{ord(ch):04x}") for ch in name)
+
+
 def list_corpus(corpus_dir: Path) -> tuple[list[Path], list[Skipped]]:
     """Candidate files of a corpus folder (sorted), and the files refused outright."""
     files, skipped = [], []
     for path in sorted(Path(corpus_dir).iterdir()):
         if path.name.startswith(".") or path.name == CORRECTIONS_FILE or path.is_dir():
             continue
-        if path.is_symlink():
+        shown = display_name(path.name)
+        if shown != path.name:  # could not be stored, or would garble one-line reports
+            try:
+                path.name.encode("utf-8")
+                reason = "file name contains control or invisible formatting characters"
+            except UnicodeEncodeError:
+                reason = "file name is not valid UTF-8"
+            skipped.append(Skipped(shown, f"{reason}; rename the file"))
+        elif path.is_symlink():
             skipped.append(Skipped(path.name, "symbolic link (not followed)"))
         elif path.suffix.lower() not in SUPPORTED_SUFFIXES:
             skipped.append(Skipped(path.name, f"unsupported file type {path.suffix or '(none)'}"))
@@ -116,7 +132,8 @@ def parse_file(path: Path, doc_id: str, max_bytes: int = MAX_FILE_BYTES) -> _Par
     raw = read_document(path, max_bytes=max_bytes)
     cleaned = clean(raw)
     if len(cleaned.text.strip()) < 20:
-        raise IngestError(path, "no usable text after cleaning")
+        dropped = "; ".join(w for w in cleaned.warnings if w.startswith("dropped"))
+        raise IngestError(path, "no usable text after cleaning" + (f" ({dropped})" if dropped else ""))
     sections = parse_sections(cleaned.text)
     meta = extract_metadata(doc_id, path.name, raw.sha256, cleaned.text, sections)
     meta.warnings = raw.warnings + cleaned.warnings + meta.warnings

@@ -72,6 +72,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--by-province", action="store_true", help="one line per province")
     p.add_argument("--current-names", action="store_true",
                    help="roll up by post-2025 province names")
+    p.add_argument("--no-semantic", action="store_true",
+                   help="phrases only: skip the model-based match of topic descriptions (faster)")
     _common(p)
     p.set_defaults(func=cmd_topics)
 
@@ -255,7 +257,7 @@ def cmd_topics(args) -> int:
             raise KeyError(f"unknown topic id(s): {', '.join(sorted(unknown))}")
         topics = [t for t in topics if t.id in args.topic_ids]
     embedder = None
-    if any(t.description for t in topics):
+    if not args.no_semantic and any(t.description for t in topics):
         embedder = config.load_embedder()
     cells = coverage(version, topics, embedder=embedder)
     if args.by_province:
@@ -264,8 +266,11 @@ def cmd_topics(args) -> int:
             print(json.dumps({"provinces": rows}, ensure_ascii=False, indent=1))
         else:
             for row in rows:
-                print(f"{row['province']}: " + ", ".join(f"{t}={row['topics'][t]['count']}"
-                                                         for t in row["topics"]))
+                mentioned = [f"{t} ({', '.join(info['documents'])})"
+                             for t, info in row["topics"].items() if info["mentioned"]]
+                print(f"{row['province']} — {len(row['documents'])} document(s): "
+                      f"{', '.join(row['documents'])}")
+                print("    mentions: " + ("; ".join(mentioned) if mentioned else "none"))
         return 0
     if args.json:
         print(json.dumps({"cells": [c.to_dict() for c in cells]}, ensure_ascii=False, indent=1))
