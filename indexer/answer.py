@@ -27,7 +27,7 @@ _CROSS_DOC = re.compile(r"\b(cac tinh|cac dia phuong|so sanh|giua cac|moi tinh|t
                         r"nhung tinh|provinces|compare|each province)\b")
 _CONTENT_STOP = {"va", "cua", "cac", "nhung", "cho", "voi", "trong", "duoc", "la", "co", "den", "ve",
                  "theo", "de", "tu", "tai", "mot", "nay", "do", "nhu", "nao", "gi", "bao", "nhieu",
-                 "khong", "thi", "nam", "the", "of", "and", "in", "what", "which", "how", "is"}
+                 "thi", "nam", "the", "of", "and", "in", "what", "which", "how", "is"}
 
 
 @dataclass

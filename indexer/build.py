@@ -229,11 +229,11 @@ def _build_locked(corpus_dir: Path, index_dir: Path, embedder, index_type: str,
         known = {s.file for s in skipped}
         skipped += [Skipped(**s) for s in previous.manifest.skipped if s["file"] not in known]
         return BuildReport(previous.name, True, previous.manifest.n_docs, previous.manifest.n_chunks,
-                           reused_files=sorted(previous.manifest.files.keys() - {"__pipeline__"}),
+                           reused_files=sorted(previous.manifest.files),
                            skipped=skipped)
 
     prev_by_file = {}
-    if previous and previous.manifest.files.get("__pipeline__") == PIPELINE_VERSION:
+    if previous and previous.manifest.pipeline_version == PIPELINE_VERSION:
         prev_by_file = {m["file"]: m for m in previous.raw_documents.values()}
     parsed, report = _parse_all(files, hashes, previous, prev_by_file, skipped, progress)
     if not parsed:
@@ -275,7 +275,7 @@ def _build_locked(corpus_dir: Path, index_dir: Path, embedder, index_type: str,
         dim=embedder.dim, query_prompt=embedder.spec.query_prompt,
         passage_prompt=embedder.spec.passage_prompt, index_type=index_type,
         embed_template=EMBED_TEMPLATE,
-        files={**{p.meta.file: p.meta.sha256 for p in parsed}, "__pipeline__": PIPELINE_VERSION},
+        files={p.meta.file: p.meta.sha256 for p in parsed}, pipeline_version=PIPELINE_VERSION,
         corrections_sha256=corrections_sha, n_docs=len(documents), n_chunks=len(stored),
         built_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         skipped=[asdict(s) for s in skipped],
@@ -286,16 +286,16 @@ def _build_locked(corpus_dir: Path, index_dir: Path, embedder, index_type: str,
     progress("write", 1, 1)
     report.version, report.n_docs, report.n_chunks = path.name, len(documents), len(stored)
     if previous:
-        report.removed_files = sorted(set(previous.manifest.files) - set(hashes) - {"__pipeline__"})
+        report.removed_files = sorted(set(previous.manifest.files) - set(hashes))
     return report
 
 
 def _unchanged(manifest: Manifest, hashes: dict[str, str], corrections_sha: str | None,
                index_type: str) -> bool:
     """Whether the corpus is exactly what the live version was built from."""
-    indexed = {k: v for k, v in manifest.files.items() if k != "__pipeline__"}
+    indexed = manifest.files
     known_bad = {s["file"]: s.get("sha256") for s in manifest.skipped if s.get("sha256")}
-    return (manifest.files.get("__pipeline__") == PIPELINE_VERSION
+    return (manifest.pipeline_version == PIPELINE_VERSION
             and manifest.corrections_sha256 == corrections_sha and manifest.index_type == index_type
             and all(hashes.get(f) == h for f, h in indexed.items())
             and all(indexed.get(f) == h or known_bad.get(f) == h for f, h in hashes.items()))

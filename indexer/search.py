@@ -23,7 +23,7 @@ POOL = 100  # candidates taken from each retriever before fusion
 
 _STOPWORDS = {
     "và", "của", "các", "những", "cho", "với", "trong", "được", "là", "có", "đến", "về", "theo",
-    "để", "từ", "tại", "một", "này", "đó", "như", "nào", "gì", "bao", "nhiêu", "không", "thì",
+    "để", "từ", "tại", "một", "này", "đó", "như", "nào", "gì", "bao", "nhiêu", "thì",
     "the", "of", "and", "in", "for", "to", "a", "an", "on", "what", "which", "how", "is", "are",
 }
 

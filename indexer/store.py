@@ -66,6 +66,7 @@ class Manifest:
     built_at: str
     build_seconds: float = 0.0
     skipped: list[dict[str, str]] = field(default_factory=list)
+    pipeline_version: str = ""  # of cleaning/structure/chunking: a change re-reads every file
 
 
 @dataclass
@@ -136,7 +137,10 @@ def load_index(index_dir: Path, expected_model_id: str | None = None) -> IndexVe
     """Load the live version; clear errors for a missing, mismatched or damaged index."""
     index_dir = Path(index_dir)
     path = current_version_path(index_dir)
-    manifest = read_manifest(path)
+    try:
+        manifest = read_manifest(path)
+    except IndexProblem as exc:
+        raise _with_hint(exc, index_dir) from exc
     if expected_model_id and manifest.model_id != expected_model_id:
         raise IndexMismatch(
             f"The index in {index_dir} was built with model '{manifest.model_id}', "
@@ -145,11 +149,19 @@ def load_index(index_dir: Path, expected_model_id: str | None = None) -> IndexVe
         )
     try:
         return _load_version(path, manifest)
-    except IndexProblem:
-        raise
+    except IndexProblem as exc:
+        raise _with_hint(exc, index_dir) from exc
     except Exception as exc:  # sqlite, faiss and numpy raise many kinds on damaged files
         raise IndexCorrupt(f"The index in {index_dir} is damaged ({type(exc).__name__}: {exc}). "
                            f"{rebuild_hint(index_dir)}") from exc
+
+
+def _with_hint(exc: IndexProblem, index_dir: Path) -> IndexProblem:
+    """The same problem, its message ending with how to rebuild."""
+    if "python -m indexer build" in str(exc):
+        return exc
+    return type(exc)(f"The index in {index_dir} is damaged: {exc}. {rebuild_hint(index_dir)}"
+                     if isinstance(exc, IndexCorrupt) else f"{exc} {rebuild_hint(index_dir)}")
 
 
 def _load_version(path: Path, manifest: Manifest) -> IndexVersion:
