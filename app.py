@@ -16,24 +16,20 @@ import html
 import math
 import re
 import shlex
-import tempfile
 import time
-import unicodedata
 from pathlib import Path
 
 import streamlit as st
 
-from indexer import config
+from indexer import config, upload
 from indexer.export import (FORMATS, ExportRow, add_rows, export, move, row_from_evidence,
                             row_from_result, row_from_sentence)
 from indexer.normalize import fold
 from indexer.search import Filters, QueryError, SearchEngine, doc_allowed, document_year, highlight_spans
 from indexer.store import IndexProblem
+from indexer.upload import MAX_UPLOAD_BYTES, UPLOAD_TYPES, corpus_changes, save_uploads
 
 PAGES = ("search", "answer", "topics", "compare", "export", "documents")
-UPLOAD_TYPES = ("txt", "md", "pdf", "docx", "html", "htm")
-MAX_UPLOAD_BYTES = 20 * 2**20
-MAX_NAME_BYTES = 180
 MAX_EVIDENCE = 60
 BUILD_STAGES = {"hash": (0.0, 0.05), "read": (0.05, 0.35), "embed": (0.35, 0.92), "write": (0.92, 1.0)}
 
@@ -264,144 +260,12 @@ def build_command(corpus_dir: Path, index_dir: Path) -> str:
                        "--index-dir", str(index_dir)])
 
 
-# -- uploads (pure functions) ----------------------------------------------------------
-
-def safe_filename(name: str) -> str | None:
-    """A safe file name for an upload: no folders (../), no control characters, NFC, limited
-    length, no leading dots; None when nothing usable is left."""
-    name = unicodedata.normalize("NFC", str(name or ""))
-    name = re.split(r"[/\\]", name)[-1]  # strip any path, Unix or Windows
-    name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C")  # control, format …
-    name = re.sub(r'[<>:"|?*]', "_", name)
-    name = re.sub(r"\s+", " ", name).strip(" .")
-    if not name:
-        return None
-    stem, dot, suffix = name.rpartition(".")
-    if not dot:
-        stem, suffix = name, ""
-    stem = stem.strip(" .")
-    if not stem or not re.search(r"\w", stem):
-        return None
-    suffix = suffix.lower()
-    while len(f"{stem}.{suffix}".encode()) > MAX_NAME_BYTES:
-        stem = stem[:-1]
-    return f"{stem}.{suffix}" if suffix else stem
-
-
-def upload_problem(name: str, size: int) -> str | None:
-    """Why an upload is refused outright (type, size, name), or None."""
-    safe = safe_filename(name)
-    if safe is None:
-        return t("bad_name")
-    suffix = Path(safe).suffix.lower().lstrip(".")
-    if suffix not in UPLOAD_TYPES:
-        return t("bad_type", suffix=f".{suffix}" if suffix else "(none)",
-                 allowed=", ".join(f".{x}" for x in UPLOAD_TYPES))
-    if size == 0:
-        return t("empty_file")
-    if size > MAX_UPLOAD_BYTES:
-        return t("too_large", size=f"{size / 2**20:.1f}", limit=MAX_UPLOAD_BYTES // 2**20)
-    return None
-
-
-def unusable_reason(name: str, data: bytes) -> str | None:
-    """Why the indexer could not use a file (parsed in a scratch folder), or None."""
-    from indexer.build import parse_file
-    from indexer.ingest import IngestError
-
-    with tempfile.TemporaryDirectory(prefix="upload-check-") as tmp:
-        path = Path(tmp) / name
-        path.write_bytes(data)
-        try:
-            parse_file(path, "upload-check")
-        except IngestError as exc:
-            return exc.reason
-        except Exception as exc:  # a parser bug: refuse the file, keep the app alive
-            return f"could not be processed ({type(exc).__name__})"
-    return None
-
-
-def unique_path(folder: Path, name: str) -> Path:
-    """``folder/name``, or ``folder/stem-2.ext`` … when a file of that name exists."""
-    path = folder / name
-    stem, suffix, n = path.stem, path.suffix, 2
-    while path.exists():
-        path = folder / f"{stem}-{n}{suffix}"
-        n += 1
-    return path
-
-
-def write_new_file(folder: Path, name: str, data: bytes) -> Path:
-    """Write ``data`` to a file of ``folder`` that did not exist (exclusive create: never overwrites)."""
-    while True:
-        target = unique_path(folder, name)
-        try:
-            with open(target, "xb") as handle:
-                handle.write(data)
-            return target
-        except FileExistsError:  # created meanwhile by someone else: take the next name
-            continue
-
-
-def save_uploads(files: list[tuple[str, bytes]], corpus_dir: Path) -> tuple[list[tuple[str, str]], list[Path]]:
-    """Check and save uploads into the corpus; (messages as (kind, text), saved paths).
-
-    A file is saved only if the indexer can read it; nothing is ever overwritten.
-    """
-    from indexer.build import file_sha256
-
-    corpus_dir.mkdir(parents=True, exist_ok=True)
-    known = {file_sha256(p): p.name for p in sorted(corpus_dir.iterdir()) if p.is_file()}
-    messages, saved = [], []
-    for raw_name, data in files:
-        problem = upload_problem(raw_name, len(data))
-        name = safe_filename(raw_name) or raw_name
-        if problem is None:
-            sha = hashlib.sha256(data).hexdigest()
-            if sha in known:
-                messages.append(("info", t("upload_duplicate", name=name, other=known[sha])))
-                continue
-            problem = unusable_reason(name, data)
-        if problem is not None:
-            messages.append(("error", t("upload_bad", name=name, reason=problem)))
-            continue
-        target = write_new_file(corpus_dir, name, data)
-        known[sha] = target.name
-        saved.append(target)
-        if target.name != name:
-            messages.append(("warning", t("upload_renamed", old=name, name=target.name)))
-        else:
-            messages.append(("success", t("upload_saved", name=target.name)))
-    return messages, saved
-
-
-def corpus_changes(corpus_dir: Path, manifest) -> dict[str, list[str]]:
-    """Files added, changed or removed since the live version was built."""
-    from indexer.build import list_corpus
-
-    if not corpus_dir.is_dir():
-        return {}
-    files, _ = list_corpus(corpus_dir)
-    signature = tuple((p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in files)
-    hashes = file_hashes(str(corpus_dir), signature)
-    indexed = {k: v for k, v in manifest.files.items() if k != "__pipeline__"}
-    known_bad = {s["file"]: s.get("sha256") for s in manifest.skipped}
-    changes = {"new": [], "changed": [], "removed": sorted(set(indexed) - set(hashes))}
-    for name, sha in hashes.items():
-        if name in indexed:
-            if indexed[name] != sha:
-                changes["changed"].append(name)
-        elif known_bad.get(name) != sha:
-            changes["new"].append(name)
-    return {k: v for k, v in changes.items() if v}
-
+# -- corpus hashes (cached; uploads and changes live in indexer.upload) -----------------
 
 @st.cache_data(max_entries=8, show_spinner=False)
 def file_hashes(folder: str, signature: tuple) -> dict[str, str]:
     """sha256 of the corpus files, recomputed only when a name, size or mtime changes."""
-    from indexer.build import file_sha256
-
-    return {name: file_sha256(Path(folder) / name) for name, _size, _mtime in signature}
+    return upload.file_hashes(folder, signature)
 
 
 # -- loading (once per process) --------------------------------------------------------
@@ -927,7 +791,7 @@ def page_documents(engine: SearchEngine, filters: Filters, k: int) -> None:
         f"**{t('model')}:** `{manifest.model_id}` · **{t('version')}:** `{version.name}` "
         f"({manifest.index_type}) · **{t('index_dir')}:** `{engine.index_dir}` · "
         f"**{t('corpus_dir')}:** `{corpus_dir}`")
-    changes = corpus_changes(corpus_dir, manifest)
+    changes = corpus_changes(corpus_dir, manifest, hasher=file_hashes)
     if changes:
         text = "; ".join(t(f"ch_{kind}", x=", ".join(files)) for kind, files in changes.items())
         st.warning(t("stale", changes=text))
@@ -953,7 +817,7 @@ def page_documents(engine: SearchEngine, filters: Filters, k: int) -> None:
                              type=list(UPLOAD_TYPES), accept_multiple_files=True, key=uploader_key,
                              max_upload_size=MAX_UPLOAD_BYTES // 2**20)
     if files and st.button(t("upload_go"), key="upload_go", type="primary"):
-        messages, saved = save_uploads([(f.name, f.getvalue()) for f in files], corpus_dir)
+        messages, saved = save_uploads([(f.name, f.getvalue()) for f in files], corpus_dir, t=t)
         st.session_state["flash"] = messages
         st.session_state["uploader_n"] += 1
         if saved:

@@ -329,14 +329,11 @@ def test_document_text_is_escaped(app_module):
     assert app_module.highlight_html("a<b>c", [(1, 4)]) == "a<mark>&lt;b&gt;</mark>c"
 
 
-def test_safe_file_names(app_module, tmp_path):
-    safe = app_module.safe_filename
-    assert safe("../../etc/passwd.txt") == "passwd.txt"
-    assert safe("..\\..\\Windows\\evil.docx") == "evil.docx"
-    assert safe("Ke\u0302\u0301 hoa\u0323ch\x07 151.TXT") == "Kế hoạch 151.txt"  # NFC, no control char
-    assert safe(".hidden.md") == "hidden.md"
-    assert safe("\u202egpj.txt") == "gpj.txt"  # no bidi override
-    assert safe("...") is None and safe("a/b/") is None
-    assert len(safe("x" * 400 + ".pdf").encode()) <= app_module.MAX_NAME_BYTES
-    (tmp_path / "a.txt").write_text("x")
-    assert app_module.unique_path(tmp_path, "a.txt").name == "a-2.txt"
+
+def test_upload_logic_comes_from_the_indexer_package(app_module):
+    from indexer import upload
+
+    assert app_module.save_uploads is upload.save_uploads
+    assert app_module.corpus_changes is upload.corpus_changes
+    assert app_module.UPLOAD_TYPES == upload.UPLOAD_TYPES
+    assert not hasattr(app_module, "safe_filename")  # no second copy of the upload rules
