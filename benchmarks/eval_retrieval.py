@@ -45,10 +45,15 @@ def seed_to_corpus_file(corpus: Path, seeds: Path) -> dict[str, str]:
 
 
 def score_query(results: list[dict], relevant: list[dict], seed_map: dict[str, str]) -> dict:
+    """Metrics of one ranked list. A result's "also in" copies (near-identical clauses of other
+    documents, shown on the same card) count as found with it but add nothing to read."""
     quotes = [(seed_map[r["doc"]], skeleton(r["quote"])) for r in relevant]
-    passages = [(r["file"], r["text"], skeleton(r["text"])) for r in results]
-    rel_flags = [any(f == qf and q in sk for qf, q in quotes) for f, _, sk in passages]
-    found = {i for i, (qf, q) in enumerate(quotes) for f, _, sk in passages if f == qf and q in sk}
+    passages = [[(r["file"], r["text"], skeleton(r["text"]))] +
+                [(a["file"], a["text"], skeleton(a["text"])) for a in r.get("also_in", [])]
+                for r in results]
+    rel_flags = [any(f == qf and q in sk for qf, q in quotes for f, _, sk in card) for card in passages]
+    found = {i for i, (qf, q) in enumerate(quotes) for card in passages for f, _, sk in card
+             if f == qf and q in sk}
     dcg = sum(1 / math.log2(i + 2) for i, flag in enumerate(rel_flags[:10]) if flag)
     ideal = sum(1 / math.log2(i + 2) for i in range(min(len(quotes), 10)))
     first = next((i for i, flag in enumerate(rel_flags) if flag), None)
@@ -66,19 +71,25 @@ def score_query(results: list[dict], relevant: list[dict], seed_map: dict[str, s
 
 def _recall_within(passages, quotes, budget: int) -> float:
     found, used = set(), 0
-    for f, text, _ in passages:
+    for card in passages:
         if used >= budget:
             break
+        f, text, _ = card[0]
         visible = skeleton(text[: budget - used])
-        used += len(text)
         found |= {i for i, (qf, q) in enumerate(quotes) if qf == f and q in visible}
+        if len(text) <= budget - used:  # the card was read whole: its copies were seen too
+            found |= {i for i, (qf, q) in enumerate(quotes) for af, _, ask in card[1:] if qf == af and q in ask}
+        used += len(text)
     return len(found) / len(quotes)
 
 
 def _chars_to_first(passages, quotes) -> float | None:
     read = 0
-    for f, text, sk in passages:
+    for card in passages:
+        f, text, sk = card[0]
         positions = [sk.find(q) + len(q) for qf, q in quotes if qf == f and q in sk]
+        if not positions:
+            positions = [len(sk) for af, _, ask in card[1:] for qf, q in quotes if qf == af and q in ask]
         if positions:
             return read + min(positions) * len(text) / max(1, len(sk))
         read += len(text)
@@ -98,8 +109,10 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--eval", default=str(DEFAULT_EVAL))
     parser.add_argument("--modes", nargs="+", default=["hybrid", "dense", "bm25"])
+    parser.add_argument("--grouped", action="store_true",
+                        help="score the product's default view: near-duplicates folded into 'also in'")
     parser.add_argument("--index-dir", default=None, help="existing index of corpus/ (default: build one)")
-    parser.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "eval_retrieval.json"))
+    parser.add_argument("--out", default=None, help="JSON report (default benchmarks/results/eval_retrieval[_grouped].json)")
     args = parser.parse_args()
     queries = [json.loads(line) for line in Path(args.eval).read_text(encoding="utf-8").splitlines() if line.strip()]
     seed_map = seed_to_corpus_file(ROOT / "corpus", SEEDS)
@@ -107,12 +120,13 @@ def main() -> None:
     index_dir = Path(args.index_dir) if args.index_dir else Path(tempfile.mkdtemp(prefix="eval-index-"))
     build_index(ROOT / "corpus", index_dir, embedder)
     engine = SearchEngine(index_dir, embedder)
-    report = {"model": embedder.model_id, "n_queries": len(queries), "modes": {}}
+    report = {"model": embedder.model_id, "n_queries": len(queries), "grouped": args.grouped, "modes": {}}
     for mode in args.modes:
         rows, by_kind = [], defaultdict(list)
         t0 = time.time()
         for q in queries:
-            results = [r.to_dict() for r in engine.search(q["query"], k=10, group_duplicates=False, mode=mode)]
+            results = [r.to_dict() for r in engine.search(q["query"], k=10, group_duplicates=args.grouped,
+                                                          mode=mode)]
             row = score_query(results, q["relevant"], seed_map)
             rows.append(row)
             by_kind[q["kind"]].append(row)
@@ -128,8 +142,11 @@ def main() -> None:
         for kind, k in report["modes"][mode]["by_kind"].items():
             print(f"        {kind:<10} n={k['n']:<3} hit@1 {k['hit@1']:.2f} hit@10 {k['hit@10']:.2f} "
                   f"nDCG {k['ndcg@10']:.2f} R@1000ch {k['recall@1000ch']:.2f}")
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
+    out = Path(args.out or ROOT / "benchmarks" / "results" /
+               f"eval_retrieval{'_grouped' if args.grouped else ''}.json")
+    args.out = str(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
     print(f"written {args.out}")
 
 
