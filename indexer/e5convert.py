@@ -11,7 +11,6 @@ Run as ``python -m indexer.e5convert OUT_DIR``.
 from __future__ import annotations
 
 import argparse
-import base64
 import hashlib
 import importlib.metadata
 import importlib.resources

@@ -219,9 +219,7 @@ class Embedder:
     @property
     def dim(self) -> int:
         """Embedding dimension."""
-        getter = getattr(self.model, "get_embedding_dimension", None) or \
-            self.model.get_sentence_embedding_dimension
-        return int(getter())
+        return int(self.model.get_embedding_dimension())
 
     @property
     def model_id(self) -> str:
