@@ -197,7 +197,7 @@ def test_resolve_model_registry(monkeypatch: pytest.MonkeyPatch, tmp_path: Path)
     monkeypatch.delenv("POLICY_MODEL", raising=False)
     monkeypatch.delenv("POLICY_PRECISION", raising=False)
     default = resolve_model()
-    assert default.key == DEFAULT_MODEL and default.precision == "fp32"
+    assert default.key == DEFAULT_MODEL and default.precision == "bf16"
     assert (default.query_prompt, default.passage_prompt, default.max_tokens) == ("query: ", "passage: ", 512)
     e5_base = resolve_model("intfloat/multilingual-e5-base", "int8")
     assert (e5_base.query_prompt, e5_base.passage_prompt, e5_base.precision) == ("query: ", "passage: ", "int8")
