@@ -202,14 +202,21 @@ class Embedder:
     """A loaded sentence-transformers model with the spec's prompts, segmentation and precision."""
 
     def __init__(self, spec: ModelSpec) -> None:
-        """Load the model once on CPU; never touches the network for local folders."""
+        """Prepare the model (loaded lazily, once, on CPU); never touches the network for local folders."""
         self.spec = spec
         self.path = ensure_model(spec)
         if is_local(spec):
             os.environ["HF_HUB_OFFLINE"] = "1"
-        self.model = _load(self.path, is_local(spec), spec.precision == "int8")
-        self.model.max_seq_length = spec.max_tokens
+        self._model = None
         self._id = self._make_id()
+
+    @property
+    def model(self):
+        """The sentence-transformers model, loaded on first use (an up-to-date build never needs it)."""
+        if self._model is None:
+            self._model = _load(self.path, is_local(self.spec), self.spec.precision == "int8")
+            self._model.max_seq_length = self.spec.max_tokens
+        return self._model
 
     def _make_id(self) -> str:
         """Model identity for index manifests: key, folder fingerprint, precision."""
