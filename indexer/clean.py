@@ -73,8 +73,25 @@ def clean(raw: RawDocument) -> CleanDocument:
 
 
 def clean_text(text: str, warnings: list[str] | None = None) -> str:
-    """Clean a raw text; appends what was dropped to ``warnings``."""
+    """Clean a raw text; appends what was dropped to ``warnings``.
+
+    Idempotent: a pass can reveal markup (an unescaped ``\\*``, lines joined into a
+    paragraph), so passes repeat until the text no longer changes.
+    """
     warnings = warnings if warnings is not None else []
+    text = _clean_pass(text, warnings)
+    for _ in range(_MAX_PASSES - 1):
+        again = _clean_pass(text, warnings)
+        if again == text:
+            break
+        text = again
+    return text
+
+
+_MAX_PASSES = 6
+
+
+def _clean_pass(text: str, warnings: list[str]) -> str:
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = _CONTROL.sub("", text)
     text = normalize_text(text)
@@ -212,11 +229,19 @@ def _continues(previous: str, last_line: str, line: str, width: int) -> bool:
     return wrapped and len(last_line) >= 0.75 * width  # "… tỉnh Lâm" / "Đồng"
 
 
+MAX_PARAGRAPH_CHARS = 20_000  # longer without a line break: embedded data or a dump, not prose
+
+
 def drop_junk(paragraphs: list[str], warnings: list[str]) -> list[str]:
-    """Drop paragraphs that are not part of the document (English OCR placeholders)."""
-    kept = [p for p in paragraphs if not is_ocr_junk(p)]
-    if len(kept) < len(paragraphs):
-        warnings.append(f"dropped {len(paragraphs) - len(kept)} paragraph(s) of non-Vietnamese OCR text")
+    """Drop paragraphs that are not part of the document (English OCR placeholders, and
+    "paragraphs" of more than MAX_PARAGRAPH_CHARS such as base64 data or minified markup)."""
+    sized = [p for p in paragraphs if len(p) <= MAX_PARAGRAPH_CHARS]
+    if len(sized) < len(paragraphs):
+        warnings.append(f"dropped {len(paragraphs) - len(sized)} paragraph(s) longer than "
+                        f"{MAX_PARAGRAPH_CHARS} characters: embedded data, not text")
+    kept = [p for p in sized if not is_ocr_junk(p)]
+    if len(kept) < len(sized):
+        warnings.append(f"dropped {len(sized) - len(kept)} paragraph(s) of non-Vietnamese OCR text")
     return kept
 
 

@@ -77,6 +77,7 @@ class SearchEngine:
         self.index_dir = Path(index_dir)
         self.embedder = embedder
         self._lock = threading.Lock()
+        self._unloadable: Path | None = None  # a published version that failed to load
         self._version = version or load_index(self.index_dir, embedder.model_id)
         self._restorers: dict[str, AccentRestorer] = {}
 
@@ -102,13 +103,15 @@ class SearchEngine:
             path = current_version_path(self.index_dir)
         except Exception:
             return self._version  # keep serving the loaded version
-        if path != self._version.path:
+        if path != self._version.path and path != self._unloadable:
             with self._lock:
-                if path != self._version.path:
+                if path != self._version.path and path != self._unloadable:
                     try:
                         self._version = load_index(self.index_dir, self.embedder.model_id)
                     except Exception:
-                        pass  # a damaged new version never replaces a good loaded one
+                        # a damaged new version never replaces a good loaded one, and is not
+                        # loaded again at every query
+                        self._unloadable = path
         return self._version
 
     # -- public API ----------------------------------------------------------
@@ -252,12 +255,15 @@ def query_tokens(version: IndexVersion, query: str) -> list[str]:
     vocab = version.bm25.vocab_dict
     corrected = []
     for token in tokens:
-        if token in vocab or not token.startswith("~") or len(token) < 5:
+        if token in vocab or not token.startswith("~") or not 5 <= len(token) <= _MAX_CORRECTED:
             corrected.append(token)
             continue
         near = _closest(token, vocab)
         corrected.append(near or token)
     return corrected
+
+
+_MAX_CORRECTED = 25  # longer "syllables" are not words (and their 54·n edits cost n² memory)
 
 
 def _closest(token: str, vocab: dict) -> str | None:
@@ -285,17 +291,17 @@ def _key(value: str | None) -> str:
 
 
 def _matches_province(meta: DocumentMeta, wanted: set[str]) -> bool:
-    names = {_key(meta.province), _key(meta.province_current), _key(meta.locality)}
-    return bool(names & wanted)
+    names = {_key(meta.province), _key(meta.province_current), _key(meta.locality)} - {""}
+    return bool(names & wanted)  # "" (a missing name, or a filter of punctuation) never matches
 
 
 def doc_allowed(meta: DocumentMeta, filters: Filters) -> bool:
     """Whether a document passes the filters."""
     if filters.provinces and not _matches_province(meta, {_key(p) for p in filters.provinces}):
         return False
-    if filters.levels and _key(meta.level) not in {_key(x) for x in filters.levels}:
+    if filters.levels and _key(meta.level) not in {_key(x) for x in filters.levels} - {""}:
         return False
-    if filters.doc_types and _key(meta.doc_type) not in {_key(x) for x in filters.doc_types}:
+    if filters.doc_types and _key(meta.doc_type) not in {_key(x) for x in filters.doc_types} - {""}:
         return False
     if filters.doc_ids and meta.doc_id not in set(filters.doc_ids):
         return False
