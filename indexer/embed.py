@@ -242,16 +242,28 @@ class Embedder:
         return [normalize_text(t) for t in texts]
 
     @contextlib.contextmanager
-    def _precision_context(self) -> Iterator[None]:
-        """bf16 runs under CPU autocast (faster and closer to fp32 than casting the model)."""
+    def _precision_context(self, bulk: bool = True) -> Iterator[None]:
+        """bf16 runs under CPU autocast (faster and closer to fp32 than casting the model) for
+        bulk encoding; a few short texts (a query) run in fp32, because autocast prepares new
+        bf16 kernels for every new input length and a single query pays that each time."""
         import torch
 
-        if self.spec.precision == "bf16":
+        if self.spec.precision == "bf16" and bulk:
             with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16):
                 yield
-        else:
+        elif bulk:
             with torch.inference_mode():
                 yield
+        else:
+            # One short text gains nothing from a second thread, and waiting on a thread
+            # that another process preempted is what made p95 latency spike (benchmarks).
+            threads = torch.get_num_threads()
+            torch.set_num_threads(1)
+            try:
+                with torch.inference_mode():
+                    yield
+            finally:
+                torch.set_num_threads(threads)
 
     def _encode(self, texts: list[str], prompt: str, batch_size: int, show_progress: bool) -> np.ndarray:
         """Embed prepared texts longest-first and return rows in input order."""
@@ -259,7 +271,7 @@ class Embedder:
             return np.zeros((0, self.dim), np.float32)
         order = _sorted_order(texts)
         self.model.max_seq_length = self.spec.max_tokens  # the loaded model may be shared
-        with self._precision_context():
+        with self._precision_context(bulk=len(texts) > 4):
             out = self.model.encode([texts[i] for i in order], prompt=prompt, batch_size=batch_size,
                                     show_progress_bar=show_progress, convert_to_tensor=True,
                                     normalize_embeddings=True)
