@@ -182,6 +182,9 @@ def _load(path: str, local_only: bool, int8: bool):
     return model
 
 
+_BULK_THREADS = os.cpu_count() or 1  # torch's own default on this machine
+
+
 def _folder_fingerprint(path: Path) -> str:
     """Short hash of a model folder's config files and weight sizes."""
     digest = hashlib.sha256()
@@ -248,22 +251,16 @@ class Embedder:
         bf16 kernels for every new input length and a single query pays that each time."""
         import torch
 
+        # One short text gains nothing from a second thread, and waiting on a thread that
+        # another process preempted is what made p95 query latency spike (benchmarks). Each
+        # kind of call sets its own count (no save/restore, which races between threads).
+        torch.set_num_threads(_BULK_THREADS if bulk else 1)
         if self.spec.precision == "bf16" and bulk:
             with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16):
                 yield
-        elif bulk:
+        else:
             with torch.inference_mode():
                 yield
-        else:
-            # One short text gains nothing from a second thread, and waiting on a thread
-            # that another process preempted is what made p95 latency spike (benchmarks).
-            threads = torch.get_num_threads()
-            torch.set_num_threads(1)
-            try:
-                with torch.inference_mode():
-                    yield
-            finally:
-                torch.set_num_threads(threads)
 
     def _encode(self, texts: list[str], prompt: str, batch_size: int, show_progress: bool) -> np.ndarray:
         """Embed prepared texts longest-first and return rows in input order."""
