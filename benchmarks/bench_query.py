@@ -32,6 +32,7 @@ import gc
 import json
 import os
 import platform
+import shutil
 import sys
 import tempfile
 import time
@@ -442,6 +443,9 @@ def main() -> int:
         set_threads(default_threads)
     result["machine"]["load_avg_at_end"] = os.getloadavg()
     result["memory_at_end"] = rss_mb()
+    if built_seconds is not None:  # the temporary index built above
+        result["corpus_index_build_seconds"] = built_seconds
+        shutil.rmtree(index_dir.parent, ignore_errors=True)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
     print(f"written {RESULTS.relative_to(ROOT)}")
