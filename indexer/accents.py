@@ -74,11 +74,13 @@ def needs_restoring(query: str) -> bool:
     return bool(letters) and all(ch.isascii() for ch in letters)
 
 
-def edits1(word: str) -> set[str]:
-    """Every string one deletion, transposition, replacement or insertion away."""
+def edits1(word: str) -> list[str]:
+    """Every string one deletion, transposition, replacement or insertion away, in that order
+    (without repeats, so that callers choosing among them are deterministic)."""
     letters = "abcdefghijklmnopqrstuvwxyz"
     splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
-    return {a + b[1:] for a, b in splits if b} | \
-        {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1} | \
-        {a + c + b[1:] for a, b in splits if b for c in letters} | \
-        {a + c + b for a, b in splits for c in letters}
+    deletes = [a + b[1:] for a, b in splits if b]
+    transposes = [a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1]
+    replaces = [a + c + b[1:] for a, b in splits if b for c in letters]
+    inserts = [a + c + b for a, b in splits for c in letters]
+    return list(dict.fromkeys(deletes + transposes + replaces + inserts))

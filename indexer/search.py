@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .accents import AccentRestorer
+from .accents import AccentRestorer, edits1
 from .cite import cite
 from .normalize import fold, normalize_text
 from .records import Chunk, DocumentMeta
@@ -267,21 +267,11 @@ _MAX_CORRECTED = 25  # longer "syllables" are not words (and their 54·n edits c
 
 
 def _closest(token: str, vocab: dict) -> str | None:
-    """A vocabulary token at edit distance 1 (typo tolerance), preferring frequent shapes."""
-    for candidate in _edits1(token[1:]):
+    """The first vocabulary token at edit distance 1 (typo tolerance), deletions first."""
+    for candidate in edits1(token[1:]):
         if "~" + candidate in vocab:
             return "~" + candidate
     return None
-
-
-def _edits1(word: str) -> list[str]:
-    letters = "abcdefghijklmnopqrstuvwxyz"
-    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
-    deletes = [a + b[1:] for a, b in splits if b]
-    transposes = [a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1]
-    replaces = [a + c + b[1:] for a, b in splits if b for c in letters]
-    inserts = [a + c + b for a, b in splits for c in letters]
-    return deletes + transposes + replaces + inserts
 
 
 # -- filters -------------------------------------------------------------------

@@ -29,7 +29,6 @@ import numpy as np
 from .records import Chunk, DocumentMeta
 
 FORMAT_VERSION = 1
-DEFAULT_INDEX_DIR = Path(".index")
 INDEX_TYPES = ("flat", "hnsw", "ivfpq")
 
 
