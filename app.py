@@ -21,13 +21,14 @@ from pathlib import Path
 
 import streamlit as st
 
-from indexer import config, upload
-from indexer.export import (FORMATS, ExportRow, add_rows, export, move, row_from_evidence,
+from indexer import settings as config
+from indexer.features import upload
+from indexer.features.export import (FORMATS, ExportRow, add_rows, export, move, row_from_evidence,
                             row_from_result, row_from_sentence)
-from indexer.normalize import fold
-from indexer.search import Filters, QueryError, SearchEngine, doc_allowed, document_year, highlight_spans
-from indexer.store import IndexProblem
-from indexer.upload import MAX_UPLOAD_BYTES, UPLOAD_TYPES, corpus_changes, save_uploads
+from indexer.text.normalize import fold
+from indexer.search.engine import Filters, QueryError, SearchEngine, doc_allowed, document_year, highlight_spans
+from indexer.index.store import IndexProblem
+from indexer.features.upload import MAX_UPLOAD_BYTES, UPLOAD_TYPES, corpus_changes, save_uploads
 
 PAGES = ("search", "answer", "topics", "compare", "export", "documents")
 MAX_EVIDENCE = 60
@@ -227,7 +228,7 @@ def digest(value: str) -> str:
 
 
 def format_date(iso: str | None) -> str:
-    from indexer.cite import format_date as vn_date
+    from indexer.parse.cite import format_date as vn_date
 
     return vn_date(iso) or ""
 
@@ -323,7 +324,7 @@ def cached_search(_engine: SearchEngine, index_dir: str, version: str, query: st
 
 @st.cache_data(max_entries=128, show_spinner=False)
 def cached_answer(_engine: SearchEngine, index_dir: str, version: str, question: str, fkey: tuple):
-    from indexer.answer import answer
+    from indexer.features.answer import answer
 
     return answer(_engine, question, filters=filters_from_key(fkey))
 
@@ -336,7 +337,7 @@ def search(engine: SearchEngine, query: str, filters: Filters, k: int = 10):
 @st.cache_resource(max_entries=8, show_spinner=False)
 def topic_coverage(_engine: SearchEngine, index_dir: str, version: str, adhoc: tuple[str, ...]):
     """(topics, cells) of the topic file plus the ad-hoc topics, on one index version."""
-    from indexer.topics import adhoc_topic, coverage, load_topics
+    from indexer.features.topics import adhoc_topic, coverage, load_topics
 
     topics = load_topics() + [adhoc_topic(text) for text in adhoc]
     try:
@@ -538,7 +539,7 @@ def matrix_rows(engine: SearchEngine, cells, filters: Filters, view: str,
     allowed = [d for d, m in documents.items() if doc_allowed(m, filters)]
     if view == "document":
         return {d: (doc_label(documents[d]), [d]) for d in allowed}
-    from indexer.topics import province_rollup
+    from indexer.features.topics import province_rollup
 
     rollup = province_rollup(engine.version, [c for c in cells if c.doc_id in allowed], current_names)
     rows = {}
@@ -584,7 +585,7 @@ def _shade(value, top: int) -> str:
 
 
 def _add_adhoc() -> None:
-    from indexer.topics import adhoc_topic
+    from indexer.features.topics import adhoc_topic
 
     text = st.session_state.get("adhoc_text", "")
     try:
@@ -827,7 +828,7 @@ def page_documents(engine: SearchEngine, filters: Filters, k: int) -> None:
 
 def run_build(embedder):
     """Build or update the index of the corpus folder with a progress bar; the report or None."""
-    from indexer.build import BuildLocked, NothingToBuild, build_index
+    from indexer.index.build import BuildLocked, NothingToBuild, build_index
 
     bar = st.progress(0.0, text=t("stage_hash"))
 

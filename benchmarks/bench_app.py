@@ -41,7 +41,7 @@ COMPARE = "tỷ lệ đô thị hóa năm 2025 và 2030"
 
 def ensure_index(index_dir: Path | None) -> Path:
     """A usable index of corpus/; built in a subprocess so that this process stays cold."""
-    from indexer.store import IndexProblem, load_index
+    from indexer.index.store import IndexProblem, load_index
 
     target = index_dir or Path(tempfile.mkdtemp(prefix="bench-app-")) / "index"
     try:

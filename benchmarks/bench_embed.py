@@ -29,8 +29,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from indexer.embed import Embedder, resolve_model  # noqa: E402
-from indexer.normalize import normalize_text  # noqa: E402
+from indexer.index.embed import Embedder, resolve_model  # noqa: E402
+from indexer.text.normalize import normalize_text  # noqa: E402
 
 PRECISIONS = ("fp32", "int8", "bf16")
 SEEDS = ROOT.parent / "shared" / "seeds"

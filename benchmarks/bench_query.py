@@ -7,7 +7,7 @@ query, p50/p95, with torch's default thread count and with one thread.
 Part 2 — synthetic scale. Nothing is embedded a million times: clause vectors are made by mixing
 two real clause vectors plus noise (normalised), clause tokens by varying real clause token lists
 (tokens dropped, tokens from other clauses added, one synthetic place-name token). At each size
-the FAISS index is built with `indexer.store.build_dense_index` (flat = exact, hnsw, ivfpq) and
+the FAISS index is built with `indexer.index.store.build_dense_index` (flat = exact, hnsw, ivfpq) and
 the BM25 index is a real `bm25s.BM25` (built by bm25s itself up to 100k clauses; at 1M its
 score matrix is computed with numpy by the same formula — checked equal to bm25s at 10k — because
 bm25s's Python-list indexing would need many GB). Timed per query, with the real query embedding
@@ -44,10 +44,10 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from indexer.build import build_index  # noqa: E402
-from indexer.config import load_embedder  # noqa: E402
-from indexer.search import SearchEngine, reciprocal_rank_fusion  # noqa: E402
-from indexer.store import IndexProblem, build_dense_index, load_index  # noqa: E402
+from indexer.index.build import build_index  # noqa: E402
+from indexer.settings import load_embedder  # noqa: E402
+from indexer.search.engine import SearchEngine, reciprocal_rank_fusion  # noqa: E402
+from indexer.index.store import IndexProblem, build_dense_index, load_index  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results" / "bench_query.json"
 DEV = ROOT.parent / "shared" / "eval" / "dev.jsonl"
@@ -309,7 +309,7 @@ def scale_part(base_version, embedder, queries: list[str], sizes: list[int], typ
     check = min(10_000, max(sizes))
     native, mine = bm25_native(seeds, check, seed=1), bm25_numpy(seeds, check, seed=1)
     probe = SimpleNamespace(bm25=native)
-    from indexer.search import query_tokens
+    from indexer.search.engine import query_tokens
     worst = 0.0
     for q in understood:
         tokens = query_tokens(probe, q)

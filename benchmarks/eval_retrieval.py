@@ -24,9 +24,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from indexer.build import build_index  # noqa: E402
-from indexer.config import load_embedder  # noqa: E402
-from indexer.search import SearchEngine  # noqa: E402
+from indexer.index.build import build_index  # noqa: E402
+from indexer.settings import load_embedder  # noqa: E402
+from indexer.search.engine import SearchEngine  # noqa: E402
 
 DEFAULT_EVAL = ROOT.parent / "shared" / "eval" / "dev.jsonl"
 SEEDS = ROOT.parent / "shared" / "seeds"

@@ -37,10 +37,10 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from filelock import FileLock, Timeout  # noqa: E402
 
-from indexer.build import BuildLocked, build_index  # noqa: E402
-from indexer.config import load_embedder  # noqa: E402
-from indexer.search import Filters, SearchEngine  # noqa: E402
-from indexer.store import current_version_path, load_index  # noqa: E402
+from indexer.index.build import BuildLocked, build_index  # noqa: E402
+from indexer.settings import load_embedder  # noqa: E402
+from indexer.search.engine import Filters, SearchEngine  # noqa: E402
+from indexer.index.store import current_version_path, load_index  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results" / "stress.json"
 QN_CITY = "quang-ngai-thanh-pho_thanh-uy_chuong-trinh-hanh-dong-thuc-hien-nq06-2022.txt"

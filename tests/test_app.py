@@ -18,7 +18,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from conftest import CORPUS, ROOT, THUY_NGUYEN
-from indexer.export import ExportRow, to_csv, to_xlsx
+from indexer.features.export import ExportRow, to_csv, to_xlsx
 
 APP = ROOT / "app.py"
 TIMEOUT = 180  # the first run loads the model
@@ -314,7 +314,7 @@ def test_english_labels(env):
 
 
 def test_document_text_is_escaped(app_module):
-    from indexer.search import Result
+    from indexer.search.engine import Result
 
     evil = Result(rank=1, score=1.0, chunk_id="c1", doc_id="d1", file="<b>f</b>.txt",
                   title="<script>alert(1)</script>", province="<i>P</i>", issuer="A & B",
@@ -331,7 +331,7 @@ def test_document_text_is_escaped(app_module):
 
 
 def test_upload_logic_comes_from_the_indexer_package(app_module):
-    from indexer import upload
+    from indexer.features import upload
 
     assert app_module.save_uploads is upload.save_uploads
     assert app_module.corpus_changes is upload.corpus_changes

@@ -20,10 +20,11 @@ import numpy as np
 import pytest
 from filelock import FileLock
 
-from indexer import cli, config
-from indexer.build import BuildLocked, _hash, build_index
-from indexer.search import Filters, SearchEngine
-from indexer.store import current_version_path, load_index
+from indexer import cli
+from indexer import settings as config
+from indexer.index.build import BuildLocked, _hash, build_index
+from indexer.search.engine import Filters, SearchEngine
+from indexer.index.store import current_version_path, load_index
 
 from conftest import CORPUS, QN_CITY, QN_PLAN, ROOT, SEEDS
 
@@ -187,7 +188,7 @@ def test_second_build_is_refused_while_one_runs(index_copy, embedder, monkeypatc
 
 
 def test_failed_write_leaves_the_previous_version_live(index_copy, corpus_copy, embedder, monkeypatch):
-    import indexer.store as store
+    import indexer.index.store as store
 
     engine = SearchEngine(index_copy, embedder)
     before, expected = current_version_path(index_copy), answers(engine)

@@ -4,7 +4,7 @@ import unicodedata
 
 import pytest
 
-from indexer.build import parse_file
+from indexer.index.build import parse_file
 
 from conftest import CORPUS, HA_TINH, LAM_DONG, QN_PLAN, SEEDS, THUY_NGUYEN
 from filegen import write_docx, write_pdf

@@ -1,5 +1,5 @@
-from indexer.clean import clean_text, is_ocr_junk, latex_to_text, strip_markup
-from indexer.normalize import fold, normalize_text
+from indexer.parse.clean import clean_text, is_ocr_junk, latex_to_text, strip_markup
+from indexer.text.normalize import fold, normalize_text
 
 from conftest import CORPUS, LAM_DONG, THUY_NGUYEN
 

@@ -4,7 +4,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from indexer import config
+from indexer import settings as config
 
 from conftest import HA_TINH, QN_PLAN, ROOT
 

@@ -11,9 +11,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from indexer import e5convert
-from indexer.embed import DEFAULT_MODEL, Embedder, ModelSpec, minilm_package_dir, models_dir, resolve_model
-from indexer.normalize import normalize_text
+from indexer.index import e5convert
+from indexer.index.embed import DEFAULT_MODEL, Embedder, ModelSpec, minilm_package_dir, models_dir, resolve_model
+from indexer.text.normalize import normalize_text
 
 SEEDS = Path("/work/shared/seeds")
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
@@ -162,7 +162,7 @@ def test_empty_input(e5: Embedder) -> None:
 
 
 def test_segment_input_embeds_segmented_text(e5: Embedder, passages: list[str]) -> None:
-    from indexer.segment import segment_text
+    from indexer.text.segment import segment_text
 
     text = passages[1]
     segmented = segment_text(text)

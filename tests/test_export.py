@@ -8,13 +8,13 @@ import json
 import pytest
 
 from conftest import QN_PLAN, THUY_NGUYEN
-from indexer.answer import Answer, AnswerSentence
-from indexer.cite import cite
-from indexer.export import (COLUMNS, ExportRow, add_rows, export, move, neutralise_formula,
+from indexer.features.answer import Answer, AnswerSentence
+from indexer.parse.cite import cite
+from indexer.features.export import (COLUMNS, ExportRow, add_rows, export, move, neutralise_formula,
                             rows_from_answer, rows_from_cell, rows_from_results, to_csv, to_docx,
                             to_json, to_markdown, to_xlsx)
-from indexer.search import make_result
-from indexer.topics import Cell, Evidence
+from indexer.search.engine import make_result
+from indexer.features.topics import Cell, Evidence
 
 DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 

@@ -22,11 +22,11 @@ import numpy as np
 import pytest
 from pypdf import PdfWriter
 
-from indexer.build import MAX_FILE_BYTES, build_index
+from indexer.index.build import MAX_FILE_BYTES, build_index
 from indexer.cli import _print_build_summary
-from indexer.ingest import _tesseract_vie
-from indexer.search import SearchEngine
-from indexer.store import load_index
+from indexer.ingest.readers import _tesseract_vie
+from indexer.search.engine import SearchEngine
+from indexer.index.store import load_index
 
 from conftest import CORPUS, QN_PLAN, THUY_NGUYEN
 from test_build import CachedEmbedder

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pypdf import PdfReader, PdfWriter
 
-from indexer.ingest import SUPPORTED_SUFFIXES, IngestError, _tesseract_vie, read_document
+from indexer.ingest.readers import SUPPORTED_SUFFIXES, IngestError, _tesseract_vie, read_document
 from indexer.records import RawDocument
 from tests.filegen import (
     encode_cp1258,

@@ -1,6 +1,6 @@
 import csv
 
-from indexer.metadata import apply_corrections, read_corrections
+from indexer.parse.metadata import apply_corrections, read_corrections
 
 from conftest import HA_TINH, LAM_DONG, QN_CITY, QN_PLAN, THUY_NGUYEN
 

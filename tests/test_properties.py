@@ -7,10 +7,10 @@ import unicodedata
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from indexer.chunk import chunk_document
-from indexer.clean import clean_text
-from indexer.normalize import fold, normalize_text
-from indexer.structure import ancestors, parse_sections
+from indexer.parse.chunk import chunk_document
+from indexer.parse.clean import clean_text
+from indexer.text.normalize import fold, normalize_text
+from indexer.parse.structure import ancestors, parse_sections
 
 _VI = ("aăâbcdđeêghiklmnoôơpqrstuưvxyAĂÂĐÊÔƠƯàáảãạằắẳẵặầấẩẫậèéẻẽẹềếểễệìíỉĩịòóỏõọồốổỗộờớởỡợ"
        "ùúủũụừứửữựỳýỷỹỵ0123456789 \n\t.,;:!?-+•()*#$<>/&_^{}[]\\|\"'%\f\r")

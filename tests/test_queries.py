@@ -8,8 +8,9 @@ import sys
 
 import pytest
 
-from indexer import cli, config
-from indexer.search import Filters, QueryError
+from indexer import cli
+from indexer import settings as config
+from indexer.search.engine import Filters, QueryError
 
 from conftest import ROOT
 

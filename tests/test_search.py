@@ -5,7 +5,7 @@ import sys
 
 import pytest
 
-from indexer.search import Filters, QueryError, highlight_spans, prepare_query
+from indexer.search.engine import Filters, QueryError, highlight_spans, prepare_query
 
 from conftest import HA_TINH, LAM_DONG, QN_CITY, QN_PLAN, ROOT, THUY_NGUYEN
 

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from indexer.build import build_index
-from indexer.search import SearchEngine
-from indexer.store import (FORMAT_VERSION, IndexCorrupt, IndexMismatch, IndexMissing, IndexProblem,
+from indexer.index.build import build_index
+from indexer.search.engine import SearchEngine
+from indexer.index.store import (FORMAT_VERSION, IndexCorrupt, IndexMismatch, IndexMissing, IndexProblem,
                            current_version_path, load_index, read_manifest)
 
 from conftest import CORPUS, ROOT, SEEDS

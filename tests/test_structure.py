@@ -1,4 +1,4 @@
-from indexer.structure import match_marker, parse_sections
+from indexer.parse.structure import match_marker, parse_sections
 
 
 def test_markers_of_administrative_documents():

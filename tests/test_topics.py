@@ -12,8 +12,8 @@ from dataclasses import replace
 
 import pytest
 
-from indexer.normalize import fold
-from indexer.topics import (Cell, Topic, adhoc_topic, coverage, coverage_of, load_topics,
+from indexer.text.normalize import fold
+from indexer.features.topics import (Cell, Topic, adhoc_topic, coverage, coverage_of, load_topics,
                             match_form, phrase_match, province_rollup, rollup_of)
 
 from conftest import HA_TINH, LAM_DONG, QN_CITY, QN_PLAN, SEEDS, THUY_NGUYEN
@@ -391,7 +391,7 @@ def test_province_rollup_with_post_2025_names(corpus_docs, by_topic):
 
 @pytest.fixture(scope="session")
 def version(corpus_index):
-    from indexer.store import load_index
+    from indexer.index.store import load_index
 
     return load_index(corpus_index)
 
@@ -486,8 +486,8 @@ Võ Trọng Hải
 
 def test_new_document_changes_its_province_row_after_incremental_build(
         corpus_index, corpus_copy, tmp_path, embedder, topics, by_topic):
-    from indexer.build import build_index
-    from indexer.store import load_index
+    from indexer.index.build import build_index
+    from indexer.index.store import load_index
 
     index_dir = tmp_path / "index"
     shutil.copytree(corpus_index, index_dir)  # the corpus as already indexed

@@ -8,9 +8,9 @@ import sys
 from types import SimpleNamespace
 
 from conftest import ROOT
-from indexer import upload
-from indexer.build import file_sha256, list_corpus
-from indexer.upload import (MAX_NAME_BYTES, MAX_UPLOAD_BYTES, UPLOAD_TYPES, corpus_changes, file_hashes,
+from indexer.features import upload
+from indexer.index.build import file_sha256, list_corpus
+from indexer.features.upload import (MAX_NAME_BYTES, MAX_UPLOAD_BYTES, UPLOAD_TYPES, corpus_changes, file_hashes,
                             safe_filename, save_uploads, unique_path, unusable_reason, upload_problem,
                             write_new_file)
 
@@ -25,7 +25,7 @@ def echo(key: str, **values) -> str:
 
 
 def test_module_needs_no_streamlit_and_documents_every_function():
-    code = "import sys, indexer.upload; assert 'streamlit' not in sys.modules"
+    code = "import sys, indexer.features.upload; assert 'streamlit' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)
     assert upload.__doc__
     functions = [getattr(upload, name) for name in upload.__all__ if inspect.isfunction(getattr(upload, name))]
@@ -72,12 +72,12 @@ def test_unusable_reason_parses_in_a_scratch_folder(tmp_path):
 
 
 def test_unusable_reason_survives_a_parser_bug(monkeypatch):
-    import indexer.build
+    import indexer.index.build
 
     def broken(path, doc_id):
         raise ZeroDivisionError
 
-    monkeypatch.setattr(indexer.build, "parse_file", broken)
+    monkeypatch.setattr(indexer.index.build, "parse_file", broken)
     assert unusable_reason("plan.txt", PLAN) == "could not be processed (ZeroDivisionError)"
 
 

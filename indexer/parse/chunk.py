@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .records import Chunk, Section
-from .structure import ancestors
+from indexer.records import Chunk, Section
+from indexer.parse.structure import ancestors
 
 PREAMBLE_SECTION = "Phần mở đầu"
 CLOSING_SECTION = "Phần cuối (nơi nhận, chữ ký)"

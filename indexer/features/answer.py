@@ -14,8 +14,8 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from .normalize import fold
-from .search import Filters, Result, SearchEngine
+from indexer.text.normalize import fold
+from indexer.search.engine import Filters, Result, SearchEngine
 
 # Calibrated on questions the corpus answers and questions it cannot (see tests/test_answer.py
 # and benchmarks/eval_retrieval.py): a best-sentence similarity below this means "not found".

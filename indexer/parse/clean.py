@@ -9,8 +9,8 @@ import html
 import re
 from collections import Counter
 
-from .normalize import normalize_text
-from .records import CleanDocument, RawDocument
+from indexer.text.normalize import normalize_text
+from indexer.records import CleanDocument, RawDocument
 
 _SUPERSCRIPT = str.maketrans("0123456789+-=()n", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾ⁿ")
 _SUBSCRIPT = str.maketrans("0123456789+-=()", "₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎")

@@ -52,7 +52,7 @@ def model_precision(explicit: str | None = None) -> str | None:
 
 def load_embedder(model: str | None = None, precision: str | None = None):
     """The configured embedding model, prepared (converted) if it is the missing default."""
-    from .embed import Embedder, ensure_model, resolve_model
+    from indexer.index.embed import Embedder, ensure_model, resolve_model
 
     spec = resolve_model(model_name(model), model_precision(precision))
     ensure_model(spec)

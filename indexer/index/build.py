@@ -16,17 +16,17 @@ from typing import Callable
 import numpy as np
 from filelock import FileLock, Timeout
 
-from .chunk import chunk_document
-from .cite import cite_document
-from .clean import clean
-from .ingest import SUPPORTED_SUFFIXES, IngestError, read_document
-from .metadata import apply_corrections, extract_metadata, read_corrections
-from .normalize import fold
-from .records import Chunk, DocumentMeta
-from .segment import bm25_tokens, segment_text
-from .store import (FORMAT_VERSION, IndexProblem, IndexVersion, Manifest, StoredChunk,
+from indexer.parse.chunk import chunk_document
+from indexer.parse.cite import cite_document
+from indexer.parse.clean import clean
+from indexer.ingest.readers import SUPPORTED_SUFFIXES, IngestError, read_document
+from indexer.parse.metadata import apply_corrections, extract_metadata, read_corrections
+from indexer.text.normalize import fold
+from indexer.records import Chunk, DocumentMeta
+from indexer.text.segment import bm25_tokens, segment_text
+from indexer.index.store import (FORMAT_VERSION, IndexProblem, IndexVersion, Manifest, StoredChunk,
                     current_version_path, load_index, write_version)
-from .structure import parse_sections
+from indexer.parse.structure import parse_sections
 
 CORRECTIONS_FILE = "metadata.csv"
 PIPELINE_VERSION = "2"  # bump when cleaning/structure/chunking change, to re-read every file

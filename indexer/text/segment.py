@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from .normalize import fold, normalize_text
+from indexer.text.normalize import fold, normalize_text
 
 _WORD = re.compile(r"[^\W_]+(?:[_'’-][^\W_]+)*", re.UNICODE)
 

@@ -74,8 +74,8 @@ def upload_problem(name: str, size: int, *, t: Translate = plain) -> str | None:
 
 def unusable_reason(name: str, data: bytes) -> str | None:
     """Why the indexer could not use a file (parsed in a scratch folder), or None."""
-    from .build import parse_file
-    from .ingest import IngestError
+    from indexer.index.build import parse_file
+    from indexer.ingest.readers import IngestError
 
     with tempfile.TemporaryDirectory(prefix="upload-check-") as tmp:
         path = Path(tmp) / name
@@ -114,7 +114,7 @@ def write_new_file(folder: Path, name: str, data: bytes) -> Path:
 def save_uploads(files: list[tuple[str, bytes]], corpus_dir: Path, *,
                  t: Translate = plain) -> tuple[list[tuple[str, str]], list[Path]]:
     """Save the uploads the indexer can read, never overwriting: ([(kind, text) messages], saved paths)."""
-    from .build import file_sha256
+    from indexer.index.build import file_sha256
 
     corpus_dir.mkdir(parents=True, exist_ok=True)
     known = {file_sha256(p): p.name for p in sorted(corpus_dir.iterdir()) if p.is_file()}
@@ -143,7 +143,7 @@ def save_uploads(files: list[tuple[str, bytes]], corpus_dir: Path, *,
 
 def file_hashes(folder: str, signature: tuple) -> dict[str, str]:
     """sha256 of the corpus files named in ``signature`` ((name, size, mtime_ns) triples)."""
-    from .build import file_sha256
+    from indexer.index.build import file_sha256
 
     return {name: file_sha256(Path(folder) / name) for name, _size, _mtime in signature}
 
@@ -151,7 +151,7 @@ def file_hashes(folder: str, signature: tuple) -> dict[str, str]:
 def corpus_changes(corpus_dir: Path, manifest, *, hasher: Hasher = file_hashes) -> dict[str, list[str]]:
     """Files added, changed or removed in ``corpus_dir`` since the version of ``manifest`` was built."""
     # hasher(folder, signature): the page passes a cached file_hashes keyed by (name, size, mtime_ns)
-    from .build import list_corpus
+    from indexer.index.build import list_corpus
 
     if not corpus_dir.is_dir():
         return {}

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 
-from .normalize import fold
+from indexer.text.normalize import fold
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 _MAX_N = 3

@@ -9,7 +9,7 @@ from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .normalize import normalize_text
+from indexer.text.normalize import normalize_text
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .records import Chunk, DocumentMeta
+from indexer.records import Chunk, DocumentMeta
 
 FORMAT_VERSION = 1
 INDEX_TYPES = ("flat", "hnsw", "ivfpq")

@@ -11,8 +11,8 @@ import re
 from dataclasses import fields
 from pathlib import Path
 
-from . import gazetteer
-from .records import DocumentMeta, Section
+from indexer.text import gazetteer
+from indexer.records import DocumentMeta, Section
 
 DOC_TYPES = [
     "Chương trình hành động", "Kế hoạch", "Nghị quyết", "Quyết định", "Chỉ thị", "Thông báo",

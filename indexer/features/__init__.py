@@ -1,0 +1,1 @@
+"""Features over search: answers, topics, compare, export, uploads."""

@@ -1,0 +1,1 @@
+"""Stage: clauses → vectors → stored index (embedded store), builds."""

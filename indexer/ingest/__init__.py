@@ -1,0 +1,1 @@
+"""Stage: files → RawDocument (one reader per format, encoding detection)."""

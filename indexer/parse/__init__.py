@@ -1,0 +1,1 @@
+"""Stage: RawDocument → clean text → sections → metadata → clauses."""

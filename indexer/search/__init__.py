@@ -1,0 +1,1 @@
+"""Stage: query → ranked clauses (understanding, retrieval, fusion, filters, results)."""

@@ -1,0 +1,1 @@
+"""Text utilities shared by every stage: normalisation, segmentation, accents, gazetteer."""
