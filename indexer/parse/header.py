@@ -11,7 +11,7 @@ an item that is not printed stays None.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from indexer.parse.layout import PrintedLine, is_upper, sentence_case
 from indexer.text import gazetteer
@@ -255,6 +255,7 @@ def _enacting(lines: list[PrintedLine], at: int, head: Header) -> int:
 
 def _signature(lines: list[PrintedLine], start: int, head: Header) -> None:
     """The first signature block after the title: formula, position and name."""
+    lines = lines[:start + 1] + _join_split_positions(lines[start + 1:])
     i = start + 1
     while i < len(lines):
         if _is_sign_line(lines[i].text):
@@ -270,6 +271,23 @@ def _signature(lines: list[PrintedLine], start: int, head: Header) -> None:
                 head.signer = name
                 return
         i += 1
+
+
+def _join_split_positions(lines: list[PrintedLine]) -> list[PrintedLine]:
+    """'TỔNG KIỂM TOÁN NHÀ' + 'NƯỚC' → one position line when only the pair is a position."""
+    out: list[PrintedLine] = []
+    k = 0
+    while k < len(lines):
+        line = lines[k]
+        if k + 1 < len(lines) and is_upper(line.text) and len(line.text) <= 60 \
+                and not _is_sign_line(line.text) and is_upper(lines[k + 1].text) \
+                and _is_sign_line(f"{line.text} {lines[k + 1].text}"):
+            out.append(replace(line, text=f"{line.text} {lines[k + 1].text}"))
+            k += 2
+            continue
+        out.append(line)
+        k += 1
+    return out
 
 
 def _is_sign_line(text: str) -> bool:
