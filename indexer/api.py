@@ -37,13 +37,16 @@ class Library:
     """An index folder and its corpus folder, searched, asked, compared and rebuilt."""
 
     def __init__(self, index_dir: str | Path | None = None, corpus_dir: str | Path | None = None,
-                 model: str | None = None, precision: str | None = None):
+                 model=None, precision: str | None = None):
+        """``model``: a model name or path (None: the configured one), or an already loaded
+        `Embedder` to share between libraries."""
         self.index_dir = settings.index_dir(index_dir)
         self.corpus_dir = settings.corpus_dir(corpus_dir)
-        self.model = model
+        loaded = model is not None and not isinstance(model, (str, Path))
+        self.model = None if loaded else (str(model) if model else None)
         self.precision = settings.model_precision(precision)
         self._lock = threading.RLock()
-        self._embedder = None
+        self._embedder = model if loaded else None
         self._engine: SearchEngine | None = None
         self._catalog: Catalog | None = None
         self._hashes = None
@@ -209,11 +212,19 @@ class Library:
 
     # -- exporting ----------------------------------------------------------------------------------
 
-    def export_rows(self, results: Iterable[Result], note: str = "") -> list[ExportRow]:
-        """Export rows (text, citation, document metadata) for search results."""
-        from indexer.features.export import rows_from_results
+    def export_rows(self, items, note: str | None = None) -> list[ExportRow]:
+        """Export rows (text, citation, document metadata) for search results, the sentences of
+        an `Answer`, or the evidence of a topic `Cell`."""
+        from indexer.features.answer import Answer
+        from indexer.features.export import rows_from_answer, rows_from_cell, rows_from_results
+        from indexer.features.topics import Cell
 
-        return rows_from_results(results, self._live().documents, note)
+        documents = self._live().documents
+        if isinstance(items, Answer):
+            return rows_from_answer(items, documents, note)
+        if isinstance(items, Cell):
+            return rows_from_cell(items, documents, note)
+        return rows_from_results(items, documents, note or "")
 
     def export(self, rows: Iterable[ExportRow | Result], fmt: str) -> bytes:
         """``rows`` (export rows, or search results) as csv | xlsx | docx | md | json bytes."""
