@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 
+from indexer.records import Notice
 from indexer.text.normalize import fold
 
 _SITE_LABEL = re.compile(r"^\W*(Số hiệu|Loại văn bản|Nơi ban hành|Người ký|Ngày ban hành|Ngày hiệu lực|"
@@ -61,8 +62,8 @@ def cut_site_material(lines: list[str], warnings: list[str]) -> list[str]:
     kept = [ln for ln in lines[start:end] if not _NOTICE.search(_plain(ln))]
     dropped = len(lines) - len(kept)
     if dropped:
-        warnings.append(f"dropped {dropped} line(s) of the legal site's material around the document "
-                        f"(information block, notices, summary, related documents)")
+        warnings.append(Notice("dropped_site", f"dropped {dropped} line(s) of the legal site's material around "
+                               f"the document (information block, notices, summary, related documents)"))
     return kept
 
 
