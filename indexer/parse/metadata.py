@@ -202,7 +202,7 @@ def _locate(meta: DocumentMeta, text: str, header: list[str], place: str | None,
         if inferred:
             province = inferred
             meta.inferred.append("province")
-            meta.warnings.append(f"province inferred from place names in the text: {inferred}")
+            meta.warnings.append(Notice("province_inferred", f"province inferred from place names in the text: {inferred}"))
     if locality and province and locality == province and level == "tỉnh":
         locality = None
     meta.province = province
