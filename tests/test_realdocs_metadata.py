@@ -114,3 +114,19 @@ def test_unreadable_header_gives_warnings_not_guesses(tmp_path):
     codes = {getattr(w, "code", "") for w in meta.warnings}
     assert {"number_missing", "date_missing", "signer_missing"} <= codes
     assert any("chưa ghi" in w for w in meta.warnings)
+
+
+def test_site_information_block_is_only_a_marked_fallback(tmp_path):
+    site = ("Bản dịch này thuộc quyền sở hữu của **THƯ VIỆN PHÁP LUẬT**.\n|\n**Số hiệu:**\n|\n12/KH-UBND\n|\n"
+            "**Ngày ban hành:**\n|\n03/02/2025\n|\n**Người ký:**\n|\nTrần Văn B\n|\n")
+    header = ("|\n**ỦY BAN NHÂN DÂN**\nTỈNH NGHỆ AN\n-------\n|\n**CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM**\n"
+              "Độc lập - Tự do - Hạnh phúc\n|\n|\nSố: 12/KH-UBND\n|\n{date}\n|\n\n**KẾ HOẠCH**\n\n"
+              "Thực hiện chuyển đổi số năm 2025\n\nI. MỤC ĐÍCH\n\n1. Nâng cao chất lượng dịch vụ công.\n\n"
+              "2. Bảo đảm an toàn thông tin.\n\nII. NHIỆM VỤ\n\n1. Số hóa hồ sơ.\n\n2. Đào tạo cán bộ.\n\n"
+              "|\nNơi nhận:\n- Lưu: VT.\n|\n**KT. CHỦ TỊCH\nPHÓ CHỦ TỊCH**\n**Trần Văn B**\n|\n")
+    undated = meta_from_text(tmp_path, site + header.format(date=""), "a.md")
+    assert undated.date == "2025-02-03" and "date" in undated.inferred
+    assert any(getattr(w, "code", "") == "site_block" for w in undated.warnings)
+    printed = meta_from_text(tmp_path, site + header.format(date="*Nghệ An, ngày 05 tháng 02 năm 2025*"), "b.md")
+    assert printed.date == "2025-02-05" and printed.inferred == []
+    assert (printed.issuer, printed.province, printed.signer_title) == ("UBND tỉnh Nghệ An", "Nghệ An", "Phó Chủ tịch")
