@@ -262,8 +262,8 @@ def _continues(previous: str, last_line: str, line: str, width: int, gap: bool =
         return True  # "Điều" / "1. Phạm vi …": a marker word cut from its number
     if _STRUCTURE_START.match(line) or _SPLIT_MARKER.match(line):
         return False
-    if previous == last_line and re.fullmatch(r"[^\W\d_]{1,6}", previous) and _is_caps(previous) \
-            and _is_caps(line):
+    if width < 10**6 and previous == last_line and re.fullmatch(r"[^\W\d_]{1,6}", previous) \
+            and _is_caps(previous) and _is_caps(line):
         return True  # a heading broken after its first word: "QUY" / "CHẾ", "VỀ" / "VIỆC …"
     first = line[0]
     if first.islower() or first in ",;–&%":
