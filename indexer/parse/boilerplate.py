@@ -144,3 +144,31 @@ def _emit_cells(cells: list[list[str]], out: list[str], hard_break: str) -> None
     for cell in cells:
         out.extend(cell)
         out.append(hard_break)
+
+
+_MD_ROW = re.compile(r"^\s*\|(.*)\|\s*$")
+_MD_RULE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)+\|?\s*$")
+_BR = re.compile(r"<br\s*/?>", re.I)
+
+
+def markdown_rows(lines: list[str], hard_break: str) -> list[str]:
+    """Markdown table rows ('| a | b |'): separator rows dropped; a row of three or more cells
+    kept as one readable line 'a | b | c'; the cells of a two-cell layout row (header,
+    signature) become separate paragraphs, line breaks (<br>) kept."""
+    out: list[str] = []
+    for line in lines:
+        if _MD_RULE.match(line):
+            out.append(hard_break)
+            continue
+        m = _MD_ROW.match(line)
+        if not m or "|" not in m.group(1) and not _BR.search(line):
+            out.append(line)
+            continue
+        cells = [c.strip() for c in m.group(1).split("|")]
+        if len([c for c in cells if c]) >= 3:
+            out.append(" | ".join(_BR.sub(" ", c) for c in cells))
+            continue
+        for cell in cells:
+            out.extend(_BR.split(cell))
+            out.append(hard_break)
+    return out

@@ -9,7 +9,7 @@ import html
 import re
 from collections import Counter
 
-from indexer.parse.boilerplate import cut_site_material, flatten_pipe_tables
+from indexer.parse.boilerplate import cut_site_material, flatten_pipe_tables, markdown_rows
 from indexer.text import gazetteer
 from indexer.text.normalize import normalize_text
 from indexer.records import CleanDocument, Notice, RawDocument
@@ -117,6 +117,7 @@ def _clean_pass(text: str, warnings: list[str]) -> str:
     lines = [line for page in pages for line in page.split("\n")]
     lines = cut_site_material(lines, warnings)
     lines = flatten_pipe_tables(lines, HARD_BREAK)
+    lines = markdown_rows(lines, HARD_BREAK)
     lines = [ln for line in lines for ln in _isolate_bold(line)]
     lines = [line if line == HARD_BREAK else strip_markup(line) for line in lines]
     lines = drop_page_numbers(lines)
