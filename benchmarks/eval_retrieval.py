@@ -4,7 +4,7 @@ Metrics follow ../shared/eval/README.md: hit@1, recall@10, MRR@10, nDCG@10, reca
 first 1,000 and 3,000 characters read, median characters read before the first relevant quote;
 overall and by query kind. Results are printed and written to benchmarks/results/eval_retrieval.json.
 
-    .venv/bin/python benchmarks/eval_retrieval.py [--eval PATH] [--modes hybrid dense bm25]
+    .venv/bin/python -m benchmarks.eval_retrieval [--eval PATH] [--modes hybrid dense bm25]
 """
 from __future__ import annotations
 
@@ -14,22 +14,17 @@ import json
 import math
 import re
 import statistics
-import sys
 import tempfile
 import time
 import unicodedata
 from collections import defaultdict
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from benchmarks.harness import ROOT, dev_set, seeds_dir, write_results
+from indexer.api import Library
 
-from indexer.index.build import build_index  # noqa: E402
-from indexer.index.embed import load_embedder  # noqa: E402
-from indexer.search.engine import SearchEngine  # noqa: E402
-
-DEFAULT_EVAL = ROOT.parent / "shared" / "eval" / "dev.jsonl"
-SEEDS = ROOT.parent / "shared" / "seeds"
+DEFAULT_EVAL = dev_set()
+SEEDS = seeds_dir()
 
 
 def skeleton(text: str) -> str:
@@ -116,17 +111,15 @@ def main() -> None:
     args = parser.parse_args()
     queries = [json.loads(line) for line in Path(args.eval).read_text(encoding="utf-8").splitlines() if line.strip()]
     seed_map = seed_to_corpus_file(ROOT / "corpus", SEEDS)
-    embedder = load_embedder()
     index_dir = Path(args.index_dir) if args.index_dir else Path(tempfile.mkdtemp(prefix="eval-index-"))
-    build_index(ROOT / "corpus", index_dir, embedder)
-    engine = SearchEngine(index_dir, embedder)
-    report = {"model": embedder.model_id, "n_queries": len(queries), "grouped": args.grouped, "modes": {}}
+    library = Library(index_dir=index_dir, corpus_dir=ROOT / "corpus")
+    library.build()
+    report = {"model": library.embedder.model_id, "n_queries": len(queries), "grouped": args.grouped, "modes": {}}
     for mode in args.modes:
         rows, by_kind = [], defaultdict(list)
         t0 = time.time()
         for q in queries:
-            results = [r.to_dict() for r in engine.search(q["query"], k=10, group_duplicates=args.grouped,
-                                                          mode=mode)]
+            results = [r.to_dict() for r in library.search(q["query"], k=10, group=args.grouped, mode=mode)]
             row = score_query(results, q["relevant"], seed_map)
             rows.append(row)
             by_kind[q["kind"]].append(row)
@@ -142,12 +135,8 @@ def main() -> None:
         for kind, k in report["modes"][mode]["by_kind"].items():
             print(f"        {kind:<10} n={k['n']:<3} hit@1 {k['hit@1']:.2f} hit@10 {k['hit@10']:.2f} "
                   f"nDCG {k['ndcg@10']:.2f} R@1000ch {k['recall@1000ch']:.2f}")
-    out = Path(args.out or ROOT / "benchmarks" / "results" /
-               f"eval_retrieval{'_grouped' if args.grouped else ''}.json")
-    args.out = str(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
-    print(f"written {args.out}")
+    name = f"eval_retrieval{'_grouped' if args.grouped else ''}"
+    write_results(name, report, args.out)
 
 
 if __name__ == "__main__":

@@ -23,7 +23,7 @@ from indexer.parse.cite import cite_document
 from indexer.parse.metadata import apply_corrections, read_corrections
 from indexer.parse.pipeline import Parsed, parse_file  # noqa: F401 (re-exported)
 from indexer.records import BuildReport, Chunk, DocumentMeta, Skipped
-from indexer.settings import CORRECTIONS_FILE
+from indexer.settings import CORRECTIONS_FILE, MAX_FILE_BYTES  # noqa: F401 (re-exported)
 from indexer.text.segment import bm25_tokens, segment_text
 
 PIPELINE_VERSION = "3"  # bump when cleaning/structure/chunking change, to re-read every file
