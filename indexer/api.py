@@ -127,7 +127,7 @@ class Library:
         live = self._live()
         if doc_id not in live.documents:
             raise NotFound(f"no document '{doc_id}'", "see `python -m indexer docs`")
-        return [c for c in live.chunks if c.doc_id == doc_id]
+        return live.document_chunks(doc_id)
 
     def facets(self) -> Facets:
         """Filter choices: provinces (old and post-2025 names), levels, types, years."""

@@ -26,6 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
+from indexer.errors import SettingsError
 from indexer.errors import IndexCorrupt, IndexMismatch, IndexMissing, IndexProblem  # noqa: F401 (re-exported)
 from indexer.records import Chunk, DocumentMeta
 from indexer.settings import INDEX_TYPES  # noqa: F401 (re-exported)
@@ -272,7 +273,7 @@ def build_dense_index(vectors: np.ndarray, index_type: str = "flat"):
         index.train(sample)
         index.nprobe = 16
     else:
-        raise ValueError(f"unknown index type {index_type!r}; choose one of {INDEX_TYPES}")
+        raise SettingsError(f"unknown index type {index_type!r}", f"choose one of {', '.join(INDEX_TYPES)}")
     if len(vectors):
         index.add(np.ascontiguousarray(vectors, dtype=np.float32))
     return index
@@ -389,6 +390,10 @@ class Catalog:
     @property
     def name(self) -> str:
         return self.path.name
+
+    def document_chunks(self, doc_id: str) -> list[Chunk]:
+        """Every clause of one document, in reading order."""
+        return [c for c in self.chunks if c.doc_id == doc_id]
 
 
 def load_catalog(index_dir: Path) -> Catalog:
