@@ -20,7 +20,6 @@ import argparse
 import hashlib
 import json
 import math
-import os
 import re
 import shutil
 import statistics
@@ -36,15 +35,12 @@ sys.path.insert(0, str(ROOT))
 
 from indexer.index.build import build_index  # noqa: E402
 from indexer.search.engine import SearchEngine  # noqa: E402
-from indexer.settings import load_embedder  # noqa: E402
+from indexer.settings import shared_dir  # noqa: E402
+from indexer.index.embed import load_embedder  # noqa: E402
 from retrieval_peers import Peers  # noqa: E402
 
 METRICS = ("hit@1", "hit@10", "recall@10", "mrr@10", "ndcg@10", "recall@1000ch", "recall@3000ch")
 SHOWN = ("hit@1", "hit@10", "recall@10", "ndcg@10", "recall@1000ch", "recall@3000ch")
-
-
-def shared_dir() -> Path:
-    return Path(os.environ.get("POLICY_SHARED_DIR") or ROOT.parent / "shared")
 
 
 def skeleton(text: str) -> str:

@@ -17,7 +17,7 @@ from eval_retrieval import held_out, prepare_sets, score_query  # noqa: E402
 
 from indexer.search.engine import SearchEngine
 from indexer.search.fusion import WEIGHTS
-from indexer.settings import load_embedder
+from indexer.index.embed import load_embedder
 
 
 def main() -> None:

@@ -7,18 +7,18 @@ talks to the index only through the `index.backend.Backend` protocol.
 from __future__ import annotations
 
 import threading
-from dataclasses import asdict
 from pathlib import Path
 
 from indexer.index.backend import Backend, live_version_name, open_backend
 from indexer.parse.cite import cite
-from indexer.records import Filters, Result
+from indexer.errors import NotFound, QueryError  # noqa: F401 (re-exported)
+from indexer.records import AlsoIn, Context, Filters, Result  # noqa: F401 (re-exported)
 from indexer.search import retrieve
 from indexer.search.documents import DocumentIndex, QueryDocuments, facet_chunks
 from indexer.search.filters import allowed_documents, doc_allowed, document_year  # noqa: F401
 from indexer.search.fusion import RRF_K, WEIGHTS, Weights, add_priors, reciprocal_rank_fusion  # noqa: F401
-from indexer.search.query import (MAX_QUERY_CHARS, QueryError, expand_query, glossary,  # noqa: F401
-                                  prepare_query, query_tokens, understand)
+from indexer.search.query import (MAX_QUERY_CHARS, expand_query, glossary, prepare_query,  # noqa: F401
+                                  query_tokens, understand)
 from indexer.search.results import build_results, highlight_spans, make_result, near_duplicate  # noqa: F401
 from indexer.search.retrieve import POOL  # noqa: F401
 
@@ -79,7 +79,7 @@ class SearchEngine:
         if (allowed is not None and not allowed) or k <= 0:
             return []
         if mode not in MODES:
-            raise ValueError(f"unknown search mode {mode!r}")
+            raise QueryError(f"unknown search mode {mode!r}", "choose hybrid, dense or bm25")
         ranked = self.ranked(version, query, allowed, mode)
         return build_results(version, query, ranked, k, group_duplicates)
 
@@ -134,23 +134,17 @@ class SearchEngine:
                     priors[cid] = priors.get(cid, 0.0) + w.facet
         return priors
 
-    def context(self, chunk_id: str, before: int = 2, after: int = 2) -> dict:
+    def context(self, chunk_id: str, before: int = 2, after: int = 2) -> Context:
         """A clause with its neighbours and its parent section, for "show in document"."""
         version = self._version
         found = version.fetch_chunks([chunk_id])
         if not found:
-            raise KeyError(f"unknown clause {chunk_id}")
+            raise NotFound(f"unknown clause {chunk_id}", "take a clause id from search results or `chunks DOC_ID`")
         chunk = found[0]
         same_doc = version.document_chunks(chunk.doc_id)
         pos = next(i for i, c in enumerate(same_doc) if c.chunk_id == chunk_id)
         meta = version.documents[chunk.doc_id]
         section = [c for c in same_doc if c.section == chunk.section]
-        return {
-            "chunk": asdict(chunk),
-            "citation": cite(meta, chunk),
-            "before": [asdict(c) for c in same_doc[max(0, pos - before):pos]],
-            "after": [asdict(c) for c in same_doc[pos + 1:pos + 1 + after]],
-            "section": chunk.section,
-            "section_chunks": [asdict(c) for c in section],
-            "document": asdict(meta),
-        }
+        return Context(chunk=chunk, citation=cite(meta, chunk),
+                       before=same_doc[max(0, pos - before):pos], after=same_doc[pos + 1:pos + 1 + after],
+                       section=chunk.section, section_chunks=section, document=meta)
