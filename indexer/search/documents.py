@@ -26,6 +26,8 @@ from indexer.text.segment import bm25_tokens, segment_text
 # number/symbol as printed: 456/QĐ-UBND, 71/2025/NQ-HĐND, 10989/BNV-TCBC, 136/2024/QH15, 231/CĐ-TTg
 _NUMBER = re.compile(r"(?<![\w/])(\d{1,6})\s*/\s*((?:\d{4}\s*/\s*)?[^\W\d_][\w]*(?:\s*[-–]\s*[\w]+)*)",
                      re.UNICODE)
+# Party documents: 06-NQ/TW, 42-CTr/HU
+_PARTY_NUMBER = re.compile(r"(?<![\w/-])\d{1,4}\s*-\s*[^\W\d_]{1,6}\s*/\s*[^\W\d_]{1,10}\b", re.UNICODE)
 _TYPES = ("quyet dinh", "nghi quyet", "nghi dinh", "thong tu", "chi thi", "cong van", "cong dien",
           "ke hoach", "thong bao", "chuong trinh", "bao cao", "to trinh", "huong dan", "quy dinh",
           "luat", "van ban hop nhat", "decision", "resolution", "decree", "circular", "directive",
@@ -38,6 +40,8 @@ _FACETS = {
                          r"reference number|which number)\b"),
     "date": re.compile(r"\b(ngay nao|ngay bao nhieu|ban hanh ngay|ban hanh khi nao|ngay ban hanh|"
                        r"ky ngay|when was|what date|date of issue|issued on)\b"),
+    "effect": re.compile(r"\b(hieu luc|thi hanh tu|ap dung tu|take effect|takes effect|effective|"
+                         r"in force)\b"),
 }
 
 
@@ -54,19 +58,21 @@ class QueryDocuments:
 
     named: set[str] = field(default_factory=set)  # doc ids whose number the query writes
     scores: dict[str, float] = field(default_factory=dict)  # doc id → card match in [0, 1]
-    facets: set[str] = field(default_factory=set)  # signer | number | date
+    facets: set[str] = field(default_factory=set)  # signer | number | date | effect
 
 
 def references(query: str) -> tuple[set[str], set[tuple[str, str]]]:
     """(full number keys, (type, bare number) pairs) written in a query."""
     full = {number_key(f"{m.group(1)}/{m.group(2)}") for m in _NUMBER.finditer(query)}
+    full |= {number_key(m.group(0)) for m in _PARTY_NUMBER.finditer(query)}
     typed = {(m.group(1), m.group(2).lstrip("0") or "0") for m in _TYPE_NUMBER.finditer(fold(query))}
     return full - {""}, typed
 
 
 def facets(query: str) -> set[str]:
     folded = " ".join(re.findall(r"\w+", fold(query)))
-    return {name for name, pattern in _FACETS.items() if pattern.search(folded)}
+    found = {name for name, pattern in _FACETS.items() if pattern.search(folded)}
+    return found - {"date"} if "effect" in found else found  # "từ ngày nào" of an effect question
 
 
 def card_text(meta: DocumentMeta) -> str:
@@ -138,6 +144,8 @@ def facet_chunks(chunks: list[Chunk], meta: DocumentMeta, wanted: set[str]) -> l
     if "date" in wanted and meta.date and re.fullmatch(r"\d{4}-\d{2}-\d{2}", meta.date):
         y, m, d = meta.date.split("-")
         probes += [f"ngay{int(d)}thang{int(m)}nam{y}", f"ngay{d}thang{m}nam{y}", f"{d}{m}{y}"]
+    if "effect" in wanted:
+        probes += ["cohieuluc", "hieulucthihanh", "hieuluctungay", "hieuluckeTu".lower()]
     probes = [p for p in probes if p]
     if not probes:
         return []
