@@ -15,7 +15,18 @@ from indexer.records import CleanDocument, Notice, RawDocument
 _SUPERSCRIPT = str.maketrans("0123456789+-=()n", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾ⁿ")
 _SUBSCRIPT = str.maketrans("0123456789+-=()", "₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎")
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2060\ufeff]")
+# Characters that are not text: XML-invalid code points (C0 controls except tab, line
+# feed, form feed; lone surrogates; U+FFFE/U+FFFF), DEL, zero-width and invisible
+# bidirectional-control and tag characters. Dropping them never changes a visible word.
+_CONTROL = re.compile(
+    "[\x00-\x08\x0b\x0e-\x1f\x7f\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2064"
+    "\u2066-\u2069\ufeff\ufffe\uffff\ud800-\udfff\U000e0000-\U000e007f]"
+)
+
+
+def strip_invisible(text: str) -> str:
+    """Remove XML-invalid, control, zero-width, bidi-control and tag characters."""
+    return _CONTROL.sub("", text)
 
 # --- markup -----------------------------------------------------------------
 
@@ -93,7 +104,7 @@ _MAX_PASSES = 6
 
 def _clean_pass(text: str, warnings: list[str]) -> str:
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    text = _CONTROL.sub("", text)
+    text = strip_invisible(text)
     text = normalize_text(text)
     pages = text.split("\f")
     if len(pages) > 1:
