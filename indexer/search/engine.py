@@ -114,8 +114,9 @@ class SearchEngine:
         """Documents named by number, else the best-described one."""
         focus = set(docs.named)
         if not focus and docs.scores:
-            best = max(docs.scores, key=docs.scores.get)
-            focus = {best}
+            ranked = sorted(docs.scores.values(), reverse=True)
+            if len(ranked) == 1 or ranked[0] >= self.weights.focus_margin * ranked[1]:
+                focus = {max(docs.scores, key=docs.scores.get)}
         return focus if allowed is None else focus & allowed
 
     def _priors(self, version: Backend, fused: list[tuple[str, float]], docs: QueryDocuments,
