@@ -15,7 +15,7 @@ from indexer.parse import organs
 from indexer.parse.header import read_header
 from indexer.parse.layout import printed_lines
 from indexer.text import gazetteer
-from indexer.records import DocumentMeta, Section
+from indexer.records import DocumentMeta, Notice, Section
 
 _CODE_TYPES = {"CTr": "Chương trình hành động", "KH": "Kế hoạch", "NQ": "Nghị quyết",
                "QĐ": "Quyết định", "CT": "Chỉ thị", "TB": "Thông báo", "BC": "Báo cáo",
@@ -46,7 +46,7 @@ def extract_metadata(doc_id: str, file: str, sha256: str, text: str,
     meta = DocumentMeta(doc_id=doc_id, file=file, sha256=sha256)
     head = read_header(printed_lines(raw_text if raw_text is not None else text))
     meta.number, meta.date, meta.title = head.number, head.date, head.title or ""
-    meta.year = int(head.date[:4]) if head.date else head.year
+    meta.year = head.year
     meta.doc_type = _doc_type(head)
     meta.signer, meta.signer_title, meta.structure = head.signer, head.signer_title, head.structure
     organs = head.organs or _authority_organs(head)
@@ -102,14 +102,15 @@ def _issuer_from_text(meta: DocumentMeta, text: str, sections: list[Section], pl
 
 def _warn_missing(meta: DocumentMeta, head) -> None:
     if meta.date is None and head.year:
-        meta.warnings.append(f"issue date left blank (draft?); year {head.year}")
+        meta.warnings.append(Notice("date_blank", f"issue date left blank (draft?); year {head.year}"))
     if meta.number is None:
-        meta.warnings.append("document number left blank or not found" if head.number_blank or not
-                             head.has_motto else "document number not found in the header")
+        meta.warnings.append(Notice("number_missing", "document number left blank or not found"
+                                    if head.number_blank or not head.has_motto
+                                    else "document number not found in the header"))
     for name, label in (("doc_type", "document type"), ("date", "issue date"), ("issuer", "issuer"),
                         ("signer", "signer"), ("title", "title (trích yếu)")):
         if not getattr(meta, name) and not any(label in w for w in meta.warnings):
-            meta.warnings.append(f"{label} not printed or not readable: chưa ghi")
+            meta.warnings.append(Notice(f"{name}_missing", f"{label} not printed or not readable: chưa ghi"))
 
 
 _SITE_FIELD = re.compile(r"^\**\s*(Số hiệu|Ngày ban hành|Người ký|Loại văn bản)\s*:?\**\s*:?\s*$", re.I)
@@ -134,6 +135,7 @@ def _site_block_fallback(meta: DocumentMeta, raw: str) -> None:
     date = re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{4})", values.get("ngày ban hành", ""))
     if meta.date is None and date:
         meta.date = f"{date.group(3)}-{int(date.group(2)):02d}-{int(date.group(1)):02d}"
+        meta.year = int(date.group(3))
         meta.inferred.append("date")
     signer = values.get("người ký", "")
     if meta.signer is None and re.fullmatch(r"[^\W\d_]+(?: [^\W\d_]+){1,4}", signer):
@@ -141,8 +143,8 @@ def _site_block_fallback(meta: DocumentMeta, raw: str) -> None:
         meta.inferred.append("signer")
     for name in ("number", "date", "signer"):
         if name in meta.inferred:
-            meta.warnings.append(f"{name} not printed in the document; taken from the legal site's "
-                                 f"information block")
+            meta.warnings.append(Notice("site_block", f"{name} not printed in the document; taken from "
+                                        f"the legal site's information block"))
 
 
 def _issuing_body(text: str, header: list[str], closing: list[str]) -> tuple[str | None, str | None]:
@@ -226,12 +228,16 @@ def apply_corrections(meta: DocumentMeta, corrections: dict[str, dict[str, str]]
     if not row:
         return meta
     editable = {f.name for f in fields(DocumentMeta)} - {"doc_id", "file", "sha256", "inferred",
-                                                         "warnings", "n_chunks"}
+                                                         "warnings", "n_chunks", "year"}
     for key, value in row.items():
         if key in editable and value is not None and value.strip():
             setattr(meta, key, value.strip())
             if key in meta.inferred:
                 meta.inferred.remove(key)
+    if (row.get("date") or "").strip():
+        meta.year = int(meta.date[:4]) if meta.date[:4].isdigit() else meta.year
+    if (row.get("year") or "").strip().isdigit():
+        meta.year = int(row["year"].strip())
     if "province" in row and row["province"].strip() and "province_current" not in row:
         meta.province_current = gazetteer.current_province(meta.province)
     return meta
