@@ -305,8 +305,10 @@ def doc_allowed(meta: DocumentMeta, filters: Filters) -> bool:
 
 def document_year(meta: DocumentMeta) -> int | None:
     """Year of issue: from the date, else from a year written in a blank date line."""
-    if meta.date:
-        return int(meta.date[:4])
+    if meta.date:  # ISO from the build; an older index may hold a user's 22/9/2022
+        from indexer.text.dates import year_of
+
+        return year_of(meta.date)
     for warning in meta.warnings:
         m = re.search(r"year (\d{4})", warning)
         if m:
