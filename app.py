@@ -273,7 +273,9 @@ def file_hashes(folder: str, signature: tuple) -> dict[str, str]:
 
 @st.cache_resource(show_spinner="Đang tải mô hình… / Loading the model…")
 def load_embedder(model: str | None):
-    return config.load_embedder(model)
+    from indexer.index.embed import load_embedder as _load_embedder
+
+    return _load_embedder(model)
 
 
 @st.cache_resource(show_spinner="Đang tải chỉ mục… / Loading the index…", max_entries=4)
@@ -398,7 +400,7 @@ def card_html(result, anchor: bool = True) -> str:
         result.issuer or "", result.province or "") if x]
     also = ""
     if result.also_in:
-        items = "; ".join(esc(a.get("citation") or a.get("file")) for a in result.also_in)
+        items = "; ".join(esc(a.citation or a.file) for a in result.also_in)
         also = f'<div class="ps-also">{esc(t("also_in"))}: {items}</div>'
     ident = f' id="card-{result.rank}"' if anchor else ""
     return (f'<div class="ps-card"{ident}>'
@@ -409,21 +411,21 @@ def card_html(result, anchor: bool = True) -> str:
             f'<div class="ps-cite">{esc(result.citation)}</div>{also}</div>')
 
 
-def context_html(ctx: dict, highlights) -> str:
+def context_html(ctx, highlights) -> str:
     """The clause inside its section, with its neighbours (current clause highlighted)."""
-    parts = [f'<div class="ps-cite">{esc(ctx["citation"])}</div>']
-    section = ctx["section"]
+    parts = [f'<div class="ps-cite">{esc(ctx.citation)}</div>']
+    section = ctx.section
 
-    def block(chunk: dict, current: bool) -> str:
-        crumb = "" if chunk["section"] == section else f'<div class="ps-crumb">{esc(chunk["section"])}</div>'
-        body = highlight_html(chunk["text"], highlights) if current else esc(chunk["text"])
+    def block(chunk, current: bool) -> str:
+        crumb = "" if chunk.section == section else f'<div class="ps-crumb">{esc(chunk.section)}</div>'
+        body = highlight_html(chunk.text, highlights) if current else esc(chunk.text)
         cls = "ps-ctx ps-ctx-current" if current else "ps-ctx"
         return f'<div class="{cls}">{crumb}{body}</div>'
 
     parts.append(f'<div class="ps-crumb"><b>{esc(section)}</b></div>')
-    parts += [block(c, False) for c in ctx["before"]]
-    parts.append(block(ctx["chunk"], True))
-    parts += [block(c, False) for c in ctx["after"]]
+    parts += [block(c, False) for c in ctx.before]
+    parts.append(block(ctx.chunk, True))
+    parts += [block(c, False) for c in ctx.after]
     return "".join(parts)
 
 

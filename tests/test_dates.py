@@ -30,7 +30,7 @@ def test_year_of_never_raises():
     assert year_of("không rõ") is None and year_of(None) is None
 
 
-def test_document_year_of_a_day_first_date():
+def test_document_year_of_a_day_first_date():  # noqa: D103
     """An index built before the fix may hold '22/9/2022': the year filter must not crash."""
     meta = DocumentMeta(doc_id="d", file="d.txt", sha256="", title="t", date="22/9/2022")
     assert document_year(meta) == 2022
@@ -57,3 +57,12 @@ def test_invalid_correction_names_line_and_column(tmp_path):
     assert isinstance(info.value, PolicySearchError)
     assert "dòng 3" in info.value.message and "cột date" in info.value.message
     assert "31/2/2022" in info.value.message and info.value.hint
+
+
+def test_corrected_day_first_date_gives_the_year_filter_a_year(tmp_path):
+    from indexer.parse.metadata import apply_corrections
+
+    path = _write(tmp_path / "metadata.csv", "file,date\nd.txt,22/9/2022\n")
+    meta = DocumentMeta(doc_id="d", file="d.txt", sha256="", title="t", date="2021-01-01")
+    fixed = apply_corrections(meta, read_corrections(path))
+    assert fixed.date == "2022-09-22" and document_year(fixed) == 2022
