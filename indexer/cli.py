@@ -26,8 +26,10 @@ def main(argv: list[str] | None = None) -> int:
         from indexer.search.engine import QueryError
         from indexer.index.store import IndexProblem
 
-        if isinstance(exc, (IndexProblem, BuildLocked, NothingToBuild, QueryError, FileNotFoundError,
-                            KeyError, ValueError)):
+        from indexer.errors import PolicySearchError
+
+        if isinstance(exc, (PolicySearchError, IndexProblem, BuildLocked, NothingToBuild, QueryError,
+                            FileNotFoundError, KeyError, ValueError)):
             print(f"error: {exc}", file=sys.stderr)
             return 2
         raise
@@ -140,6 +142,8 @@ def _print_build_summary(report, index_dir: Path) -> None:
     state = "up to date" if report.up_to_date else f"built version {report.version}"
     print(f"Index {index_dir}: {state}")
     print(f"  documents: {report.n_docs}   clauses: {report.n_chunks}")
+    for moved in getattr(report, "repaired", []):
+        print(f"  repaired damaged index entry: {moved}")
     print(f"  read: {len(report.read_files)}   reused: {len(report.reused_files)}   "
           f"removed: {len(report.removed_files)}   skipped: {len(report.skipped)}")
     if report.embedded_chunks:

@@ -165,6 +165,7 @@ class BuildReport:
     embedded_tokens: int = 0
     embed_seconds: float = 0.0
     seconds: float = 0.0
+    repaired: list[str] = field(default_factory=list)  # damaged index entries moved aside
 
 
 # -- search ------------------------------------------------------------------------------------

@@ -25,6 +25,8 @@ from indexer.parse.metadata import apply_corrections, extract_metadata, read_cor
 from indexer.text.normalize import fold
 from indexer.records import BuildReport, Chunk, DocumentMeta, Skipped
 from indexer.text.segment import bm25_tokens, segment_text
+from indexer.index.damage import (check_index_folder, disk_full_error, is_disk_full, remove_temp_folders,
+                                  repair_layout)
 from indexer.index.store import (FORMAT_VERSION, IndexProblem, IndexVersion, Manifest, StoredChunk,
                     current_version_path, load_index, write_version)
 from indexer.parse.structure import parse_sections
@@ -146,18 +148,37 @@ def build_index(corpus_dir: Path, index_dir: Path, embedder, *, index_type: str 
     """Build (or update) the index of ``corpus_dir`` in ``index_dir``."""
     started = time.time()
     index_dir = Path(index_dir)
+    try:
+        lock = _lock_index_folder(index_dir)
+    except OSError as exc:
+        check_index_folder(index_dir)  # the index folder is a file: IndexCorrupt with the fix
+        if is_disk_full(exc, index_dir.parent):
+            raise disk_full_error(index_dir) from exc
+        raise
+    try:
+        repaired = repair_layout(index_dir)  # CURRENT a folder or binary, versions a file
+        remove_temp_folders(index_dir)  # left by a build that failed or was killed
+        report = _build_locked(Path(corpus_dir), index_dir, embedder, index_type, progress, force)
+    except OSError as exc:
+        if is_disk_full(exc, index_dir):
+            raise disk_full_error(index_dir) from exc
+        raise
+    finally:
+        lock.release()
+    report.repaired = repaired
+    report.seconds = time.time() - started
+    return report
+
+
+def _lock_index_folder(index_dir: Path) -> FileLock:
+    """Create the index folder if needed and take its build lock (BuildLocked when taken)."""
     index_dir.mkdir(parents=True, exist_ok=True)
     lock = FileLock(str(index_dir / "build.lock"))
     try:
         lock.acquire(timeout=0)
     except Timeout:
         raise BuildLocked(f"Another build is running on {index_dir}; wait for it to finish.") from None
-    try:
-        report = _build_locked(Path(corpus_dir), index_dir, embedder, index_type, progress, force)
-    finally:
-        lock.release()
-    report.seconds = time.time() - started
-    return report
+    return lock
 
 
 def _previous(index_dir: Path, model_id: str) -> IndexVersion | None:
