@@ -28,7 +28,8 @@ from indexer.features.export import (FORMATS, ExportRow, add_rows, export, move,
 from indexer.text.normalize import fold
 from indexer.search.engine import Filters, QueryError, SearchEngine, doc_allowed, document_year, highlight_spans
 from indexer.index.store import IndexProblem
-from indexer.features.upload import MAX_UPLOAD_BYTES, UPLOAD_TYPES, corpus_changes, save_uploads
+from indexer.features.upload import MAX_UPLOAD_BYTES, UPLOAD_TYPES, save_uploads
+from indexer.index.corpus import HashCache, corpus_changes
 
 PAGES = ("search", "answer", "topics", "compare", "export", "documents")
 MAX_EVIDENCE = 60
@@ -263,10 +264,10 @@ def build_command(corpus_dir: Path, index_dir: Path) -> str:
 
 # -- corpus hashes (cached; uploads and changes live in indexer.upload) -----------------
 
-@st.cache_data(max_entries=8, show_spinner=False)
-def file_hashes(folder: str, signature: tuple) -> dict[str, str]:
+@st.cache_resource(show_spinner=False)
+def file_hashes() -> HashCache:
     """sha256 of the corpus files, recomputed only when a name, size or mtime changes."""
-    return upload.file_hashes(folder, signature)
+    return HashCache()
 
 
 # -- loading (once per process) --------------------------------------------------------
@@ -794,9 +795,10 @@ def page_documents(engine: SearchEngine, filters: Filters, k: int) -> None:
         f"**{t('model')}:** `{manifest.model_id}` · **{t('version')}:** `{version.name}` "
         f"({manifest.index_type}) · **{t('index_dir')}:** `{engine.index_dir}` · "
         f"**{t('corpus_dir')}:** `{corpus_dir}`")
-    changes = corpus_changes(corpus_dir, manifest, hasher=file_hashes)
-    if changes:
-        text = "; ".join(t(f"ch_{kind}", x=", ".join(files)) for kind, files in changes.items())
+    found = corpus_changes(corpus_dir, manifest, hasher=file_hashes())
+    changes = {"new": found.added, "changed": found.changed, "removed": found.removed}
+    if found:
+        text = "; ".join(t(f"ch_{kind}", x=", ".join(files)) for kind, files in changes.items() if files)
         st.warning(t("stale", changes=text))
         if st.button(t("rebuild"), key="rebuild"):
             rebuild_and_rerun(engine)
