@@ -235,23 +235,19 @@ def cmd_search(args) -> int:
 
 
 def _search_batch(lib, args, filters) -> int:
-    """One JSON line per query of the batch file; a bad query gets an "error" field, not an exit."""
-    for line_no, line in enumerate(Path(args.batch).read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            item = json.loads(line)
-        except ValueError as exc:
-            raise QueryError(f"{args.batch}:{line_no}: not a JSON line ({exc})",
-                             'write one {"id": …, "query": …} object per line') from None
-        if not isinstance(item, dict) or "query" not in item:
-            raise QueryError(f"{args.batch}:{line_no}: no \"query\" field",
-                             'write one {"id": …, "query": …} object per line')
-        try:
-            results = lib.search(item["query"], k=args.k, filters=filters, group=not args.no_group)
-            out = {"id": item.get("id", line_no), "results": [r.to_dict() for r in results]}
-        except QueryError as exc:
-            out = {"id": item.get("id", line_no), "results": [], "error": str(exc)}
+    """One JSON line per line of the batch file; a bad line or query gets an "error" field, not an exit."""
+    from indexer.features.batch import read_batch
+
+    for item in read_batch(args.batch):
+        out = {"id": item.id, "results": []}
+        if item.error:
+            out["error"] = item.error
+        else:
+            try:
+                results = lib.search(item.query, k=args.k, filters=filters, group=not args.no_group)
+                out["results"] = [r.to_dict() for r in results]
+            except QueryError as exc:
+                out["error"] = f"line {item.line}: {exc}"
         print(json.dumps(out, ensure_ascii=False))
     return 0
 
@@ -314,9 +310,9 @@ def cmd_export(args) -> int:
 
 
 def cmd_prepare_model(args) -> int:
-    from indexer.index.embed import ensure_model, resolve_model
+    from indexer.index.embed import prepare_model, resolve_model
 
     spec = resolve_model(args.model, args.precision)
-    path = ensure_model(spec)
+    path = prepare_model(spec)  # verifies the files (sha256); a damaged default model is rebuilt
     print(f"model ready: {spec.name} ({path})")
     return 0
