@@ -156,12 +156,11 @@ def cmd_build(args) -> int:
     def progress(stage: str, done: int, total: int) -> None:
         from tqdm import tqdm
 
-        if stage == "embed":
-            return  # the model draws its own bar
         bar = bars.get(stage)
         if bar is None:
-            bar = bars[stage] = tqdm(total=total, desc=f"{stage:>5}", unit="file" if stage != "write"
-                                     else "step", file=sys.stderr, leave=True)
+            unit = {"write": "step", "embed": "clause"}.get(stage, "file")
+            bar = bars[stage] = tqdm(total=total, desc=f"{stage:>5}", unit=unit, file=sys.stderr,
+                                     leave=True)
         bar.n = done
         bar.refresh()
         if done >= total:
@@ -176,6 +175,8 @@ def _print_build_summary(report, index_dir: Path) -> None:
     state = "up to date" if report.up_to_date else f"built version {report.version}"
     print(f"Index {index_dir}: {state}")
     print(f"  documents: {report.n_docs}   clauses: {report.n_chunks}")
+    for moved in getattr(report, "repaired", []):
+        print(f"  repaired damaged index entry: {moved}")
     print(f"  read: {len(report.read_files)}   reused: {len(report.reused_files)}   "
           f"removed: {len(report.removed_files)}   skipped: {len(report.skipped)}")
     if report.embedded_chunks:
@@ -234,23 +235,19 @@ def cmd_search(args) -> int:
 
 
 def _search_batch(lib, args, filters) -> int:
-    """One JSON line per query of the batch file; a bad query gets an "error" field, not an exit."""
-    for line_no, line in enumerate(Path(args.batch).read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            item = json.loads(line)
-        except ValueError as exc:
-            raise QueryError(f"{args.batch}:{line_no}: not a JSON line ({exc})",
-                             'write one {"id": …, "query": …} object per line') from None
-        if not isinstance(item, dict) or "query" not in item:
-            raise QueryError(f"{args.batch}:{line_no}: no \"query\" field",
-                             'write one {"id": …, "query": …} object per line')
-        try:
-            results = lib.search(item["query"], k=args.k, filters=filters, group=not args.no_group)
-            out = {"id": item.get("id", line_no), "results": [r.to_dict() for r in results]}
-        except QueryError as exc:
-            out = {"id": item.get("id", line_no), "results": [], "error": str(exc)}
+    """One JSON line per line of the batch file; a bad line or query gets an "error" field, not an exit."""
+    from indexer.features.batch import read_batch
+
+    for item in read_batch(args.batch):
+        out = {"id": item.id, "results": []}
+        if item.error:
+            out["error"] = item.error
+        else:
+            try:
+                results = lib.search(item.query, k=args.k, filters=filters, group=not args.no_group)
+                out["results"] = [r.to_dict() for r in results]
+            except QueryError as exc:
+                out["error"] = f"line {item.line}: {exc}"
         print(json.dumps(out, ensure_ascii=False))
     return 0
 
@@ -313,9 +310,9 @@ def cmd_export(args) -> int:
 
 
 def cmd_prepare_model(args) -> int:
-    from indexer.index.embed import ensure_model, resolve_model
+    from indexer.index.embed import prepare_model, resolve_model
 
     spec = resolve_model(args.model, args.precision)
-    path = ensure_model(spec)
+    path = prepare_model(spec)  # verifies the files (sha256); a damaged default model is rebuilt
     print(f"model ready: {spec.name} ({path})")
     return 0

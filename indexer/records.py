@@ -104,8 +104,10 @@ class DocumentMeta:
 
     def __post_init__(self) -> None:
         """Derive the year from the ISO date when it was not given."""
-        if self.year is None and self.date and self.date[:4].isdigit():
-            self.year = int(self.date[:4])
+        if self.year is None and self.date:
+            from indexer.text.dates import year_of  # also 22/9/2022 from an older index
+
+            self.year = year_of(self.date)
         elif isinstance(self.year, str):
             self.year = int(self.year) if self.year.strip().isdigit() else None
 
@@ -166,6 +168,7 @@ class BuildReport:
     embedded_tokens: int = 0
     embed_seconds: float = 0.0
     seconds: float = 0.0
+    repaired: list[str] = field(default_factory=list)  # damaged index entries moved aside
 
 
 # -- search ------------------------------------------------------------------------------------

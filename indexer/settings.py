@@ -34,6 +34,7 @@ UPLOAD_TYPES = tuple(s.lstrip(".") for s in SUPPORTED_SUFFIXES)  # for the uploa
 MAX_QUERY_CHARS = 2000  # longer queries are cut
 MAX_K = 200  # most clauses one search returns
 ANSWER_K = 8  # clauses an answer reads
+MAX_CLAUSES_PER_DOC = 5000  # more clauses than this: the document is refused (split it); ≈ 30 min of embedding
 MAX_CLAUSE_CHARS = 600  # clause size cap when chunking (≈ 150 model tokens)
 MIN_CLAUSE_CHARS = 60  # smaller fragments join a neighbour
 MAX_EVIDENCE = 60  # evidence rows shown per topic table
