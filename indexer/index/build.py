@@ -173,8 +173,11 @@ def _hash(text: str, model_id: str) -> str:
 
 
 def build_index(corpus_dir: Path, index_dir: Path, embedder, *, index_type: str = "flat",
-                progress: Progress | None = None, force: bool = False) -> BuildReport:
-    """Build (or update) the index of ``corpus_dir`` in ``index_dir``."""
+                progress: Progress | None = None, force: bool = False, store=None) -> BuildReport:
+    """Build (or update) the index of ``corpus_dir`` in ``index_dir`` (written through
+    ``store``: the embedded one by default, or a QdrantStore)."""
+    from indexer.index.stores import EmbeddedStore
+
     started = time.time()
     index_dir = Path(index_dir)
     index_dir.mkdir(parents=True, exist_ok=True)
@@ -184,28 +187,15 @@ def build_index(corpus_dir: Path, index_dir: Path, embedder, *, index_type: str 
     except Timeout:
         raise BuildLocked(f"Another build is running on {index_dir}; wait for it to finish.") from None
     try:
-        report = _build_locked(Path(corpus_dir), index_dir, embedder, index_type, progress, force)
+        report = _build_locked(Path(corpus_dir), store or EmbeddedStore(index_dir), embedder, index_type,
+                               progress, force)
     finally:
         lock.release()
     report.seconds = time.time() - started
     return report
 
 
-def _previous(index_dir: Path, model_id: str) -> IndexVersion | None:
-    try:
-        current_version_path(index_dir)
-    except IndexProblem:
-        return None
-    try:
-        version = load_index(index_dir)
-    except IndexProblem:
-        return None  # unreadable or other format: rebuild everything
-    if version.manifest.model_id != model_id:
-        return None
-    return version
-
-
-def _build_locked(corpus_dir: Path, index_dir: Path, embedder, index_type: str,
+def _build_locked(corpus_dir: Path, store, embedder, index_type: str,
                   progress: Progress | None, force: bool) -> BuildReport:
     progress = progress or (lambda stage, done, total: None)
     files, skipped = list_corpus(corpus_dir)
@@ -224,8 +214,9 @@ def _build_locked(corpus_dir: Path, index_dir: Path, embedder, index_type: str,
             skipped.append(Skipped(path.name, f"cannot read file: {exc.strerror or exc}"))
     progress("hash", len(files), len(files))
 
-    previous = None if force else _previous(index_dir, embedder.model_id)
-    if previous and _unchanged(previous.manifest, hashes, corrections_sha, index_type):
+    previous = None if force else store.previous(embedder.model_id)
+    if previous and previous.manifest.store == store.kind and \
+            _unchanged(previous.manifest, hashes, corrections_sha, index_type):
         known = {s.file for s in skipped}
         skipped += [Skipped(**s) for s in previous.manifest.skipped if s["file"] not in known]
         return BuildReport(previous.name, True, previous.manifest.n_docs, previous.manifest.n_chunks,
@@ -281,10 +272,10 @@ def _build_locked(corpus_dir: Path, index_dir: Path, embedder, index_type: str,
         skipped=[asdict(s) for s in skipped],
     )
     progress("write", 0, 1)
-    path = write_version(index_dir, manifest, documents, {p.meta.doc_id: p.raw_meta for p in parsed},
-                         {p.meta.doc_id: p.text for p in parsed}, stored, vectors)
+    name = store.write(manifest, documents, {p.meta.doc_id: p.raw_meta for p in parsed},
+                       {p.meta.doc_id: p.text for p in parsed}, stored, vectors)
     progress("write", 1, 1)
-    report.version, report.n_docs, report.n_chunks = path.name, len(documents), len(stored)
+    report.version, report.n_docs, report.n_chunks = name, len(documents), len(stored)
     if previous:
         report.removed_files = sorted(set(previous.manifest.files) - set(hashes))
     return report

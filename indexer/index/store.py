@@ -66,6 +66,9 @@ class Manifest:
     build_seconds: float = 0.0
     skipped: list[dict[str, str]] = field(default_factory=list)
     pipeline_version: str = ""  # of cleaning/structure/chunking: a change re-reads every file
+    store: str = "embedded"  # embedded (this folder) | qdrant (qdrant_location, qdrant_alias)
+    qdrant_location: str = ""  # URL of a server/cluster, or folder of the client's local mode
+    qdrant_alias: str = ""
 
 
 @dataclass
