@@ -1,7 +1,7 @@
 """Plain records that flow between pipeline stages: files → documents → sections → chunks → results."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 
@@ -82,3 +82,45 @@ class Chunk:
     end: int
     segmented: str = ""  # underthesea word segmentation, e.g. "phát_triển đô_thị"
     zone: str = "body"
+
+
+@dataclass
+class Filters:
+    """Document-level search filters; every field empty means "all documents"."""
+
+    provinces: list[str] | None = None  # old or post-2025 names, any case, with or without accents
+    levels: list[str] | None = None
+    doc_types: list[str] | None = None
+    year_from: int | None = None
+    year_to: int | None = None
+    doc_ids: list[str] | None = None
+
+    def is_empty(self) -> bool:
+        return not any([self.provinces, self.levels, self.doc_types, self.year_from, self.year_to,
+                        self.doc_ids])
+
+
+@dataclass
+class Result:
+    """One search result card: a clause, its document and citation, and near-identical copies."""
+
+    rank: int
+    score: float
+    chunk_id: str
+    doc_id: str
+    file: str
+    title: str
+    province: str | None
+    issuer: str | None
+    number: str | None
+    date: str | None
+    section: str
+    text: str
+    citation: str
+    highlights: list[tuple[int, int]]
+    also_in: list[dict] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["highlights"] = [list(h) for h in self.highlights]
+        return data
