@@ -32,10 +32,20 @@ class QdrantBackend:
         self.documents: dict[str, DocumentMeta]
         self.documents, self.raw_documents, _ = qs.load_documents(self.client, location, self.name)
         self._texts: dict[str, str] = {}
+        self._chunks: list[Chunk] | None = None
 
     @property
     def path(self) -> Path:
         return Path(self.name)
+
+    @property
+    def chunks(self) -> list[Chunk]:
+        """Every clause in document and reading order (read once; for whole-corpus features
+        such as topic coverage: fine for one machine's corpus, not for a national one)."""
+        if self._chunks is None:
+            self._chunks = [qs.to_chunk(p.payload)
+                            for p in qs.clause_points(self.client, self.location, self.name)]
+        return self._chunks
 
     # -- retrieval -----------------------------------------------------------
 
@@ -59,7 +69,11 @@ class QdrantBackend:
         return [(c, s) for c, s in hits if s > 0]
 
     def _query(self, query, using: str, k: int, doc_ids: set[str] | None) -> list[tuple[str, float]]:
-        flt = qs.kind_filter("clause", sorted(doc_ids) if doc_ids is not None else None)
+        flt = None  # only clause points carry vectors: no filter needed to leave the others out
+        if doc_ids is not None:
+            from qdrant_client import models as m
+
+            flt = m.Filter(must=[m.FieldCondition(key="doc_id", match=m.MatchAny(any=sorted(doc_ids)))])
         response = qs.call(self.location, "searching", self.client.query_points, self.name,
                            query=query, using=using, limit=k, query_filter=flt,
                            with_payload=["chunk.chunk_id"])
@@ -97,6 +111,17 @@ class QdrantBackend:
         if self._stats is None:
             self._stats = QueryStats.from_json(self._stats_json)
         return self._stats
+
+
+def live_collection(version_path: Path) -> str | None:
+    """The collection behind the alias a Qdrant manifest names (None if it names none)."""
+    from indexer.index.store import read_manifest
+
+    manifest = read_manifest(version_path)
+    if manifest.store != "qdrant":
+        return None
+    location = manifest.qdrant_location
+    return qs.alias_target(qs.client_for(location), location, manifest.qdrant_alias)
 
 
 def open_qdrant(index_dir: Path, manifest, model_id: str | None = None) -> QdrantBackend:
