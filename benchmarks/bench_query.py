@@ -44,7 +44,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from indexer.index.build import build_index  # noqa: E402
-from indexer.settings import load_embedder  # noqa: E402
+from indexer.index.embed import load_embedder  # noqa: E402
 from indexer.index.backend import QueryStats  # noqa: E402
 from indexer.search import retrieve  # noqa: E402
 from indexer.search.engine import SearchEngine, reciprocal_rank_fusion  # noqa: E402

@@ -7,12 +7,12 @@ talks to the index only through the `index.backend.Backend` protocol.
 from __future__ import annotations
 
 import threading
-from dataclasses import asdict
 from pathlib import Path
 
 from indexer.index.backend import Backend, live_version_name, open_backend
 from indexer.parse.cite import cite
-from indexer.records import Filters, Result
+from indexer.errors import NotFound, QueryError as _QueryError
+from indexer.records import AlsoIn, Context, Filters, Result  # noqa: F401 (re-exported)
 from indexer.search import retrieve
 from indexer.search.filters import allowed_documents, doc_allowed, document_year  # noqa: F401
 from indexer.search.fusion import RRF_K, reciprocal_rank_fusion  # noqa: F401
@@ -70,7 +70,7 @@ class SearchEngine:
         if (allowed is not None and not allowed) or k <= 0:
             return []
         if mode not in MODES:
-            raise ValueError(f"unknown search mode {mode!r}")
+            raise _QueryError(f"unknown search mode {mode!r}", "choose hybrid, dense or bm25")
         ranked = self.ranked(version, query, allowed, mode)
         return build_results(version, query, ranked, k, group_duplicates)
 
@@ -84,23 +84,17 @@ class SearchEngine:
         return reciprocal_rank_fusion([retrieve.dense(version, self.embedder, query, allowed),
                                        retrieve.sparse(version, query, allowed)])
 
-    def context(self, chunk_id: str, before: int = 2, after: int = 2) -> dict:
+    def context(self, chunk_id: str, before: int = 2, after: int = 2) -> Context:
         """A clause with its neighbours and its parent section, for "show in document"."""
         version = self._version
         found = version.fetch_chunks([chunk_id])
         if not found:
-            raise KeyError(f"unknown clause {chunk_id}")
+            raise NotFound(f"unknown clause {chunk_id}", "take a clause id from search results or `chunks DOC_ID`")
         chunk = found[0]
         same_doc = version.document_chunks(chunk.doc_id)
         pos = next(i for i, c in enumerate(same_doc) if c.chunk_id == chunk_id)
         meta = version.documents[chunk.doc_id]
         section = [c for c in same_doc if c.section == chunk.section]
-        return {
-            "chunk": asdict(chunk),
-            "citation": cite(meta, chunk),
-            "before": [asdict(c) for c in same_doc[max(0, pos - before):pos]],
-            "after": [asdict(c) for c in same_doc[pos + 1:pos + 1 + after]],
-            "section": chunk.section,
-            "section_chunks": [asdict(c) for c in section],
-            "document": asdict(meta),
-        }
+        return Context(chunk=chunk, citation=cite(meta, chunk),
+                       before=same_doc[max(0, pos - before):pos], after=same_doc[pos + 1:pos + 1 + after],
+                       section=chunk.section, section_chunks=section, document=meta)

@@ -1,6 +1,8 @@
 """Query understanding: normalisation, diacritic restoration, typo fixes, English glossary terms."""
 from __future__ import annotations
 
+from indexer.errors import QueryError  # noqa: F401 (re-exported)
+
 import re
 from collections.abc import Container
 
@@ -14,8 +16,6 @@ MAX_QUERY_CHARS = 2000
 _MAX_CORRECTED = 25  # longer "syllables" are not words (and their 54·n edits cost n² memory)
 
 
-class QueryError(ValueError):
-    """A query that cannot be searched (empty, only punctuation …); the message says why."""
 
 
 def prepare_query(query: str) -> str:

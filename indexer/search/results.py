@@ -5,7 +5,7 @@ import re
 
 from indexer.index.backend import Backend
 from indexer.parse.cite import cite
-from indexer.records import Chunk, DocumentMeta, Result
+from indexer.records import AlsoIn, Chunk, DocumentMeta, Result
 from indexer.text.normalize import fold
 from indexer.text.stopwords import FOLDED as FOLDED_STOPWORDS, STOPWORDS
 
@@ -40,10 +40,10 @@ def build_results(backend: Backend, query: str, ranked: list[tuple[str, float]],
         if group_duplicates:
             owner = next((r for s, r in groups if near_duplicate(s, shingles)), None)
             if owner is not None:
-                if owner.doc_id != chunk.doc_id and all(a["doc_id"] != chunk.doc_id for a in owner.also_in):
-                    owner.also_in.append({"doc_id": chunk.doc_id, "chunk_id": chunk.chunk_id,
-                                          "file": meta.file, "province": meta.province,
-                                          "citation": cite(meta, chunk), "text": chunk.text})
+                if owner.doc_id != chunk.doc_id and all(a.doc_id != chunk.doc_id for a in owner.also_in):
+                    owner.also_in.append(AlsoIn(doc_id=chunk.doc_id, chunk_id=chunk.chunk_id,
+                                                file=meta.file, province=meta.province,
+                                                citation=cite(meta, chunk), text=chunk.text))
                 continue
         if len(results) >= k:
             if not group_duplicates:
