@@ -19,10 +19,12 @@ class QdrantBackend:
     """One published Qdrant build (the collection behind the alias when opened)."""
 
     def __init__(self, location: str, alias: str, expected_model_id: str | None = None,
-                 rebuild_hint: str = "python -m indexer build --store qdrant"):
+                 rebuild_hint: str = "python -m indexer build --store qdrant",
+                 version_path: Path | None = None):
         from indexer.index.store import Manifest
 
         self.location, self.alias = location, alias
+        self._version_path = version_path
         self.client, self.name, meta = qs.open_live(location, alias, expected_model_id, rebuild_hint)
         self.manifest = Manifest(**meta["manifest"])
         self._overrides: dict[str, int] = {k: int(v) for k, v in meta["overrides"].items()}
@@ -36,7 +38,8 @@ class QdrantBackend:
 
     @property
     def path(self) -> Path:
-        return Path(self.name)
+        """The index folder's version that points here (or the collection's name)."""
+        return self._version_path or Path(self.name)
 
     @property
     def chunks(self) -> list[Chunk]:
@@ -128,4 +131,7 @@ def open_qdrant(index_dir: Path, manifest, model_id: str | None = None) -> Qdran
     """The backend of an index folder whose live manifest names a Qdrant store."""
     rebuild = (f"python -m indexer build --index-dir {index_dir} --store qdrant "
                f"--qdrant-location {manifest.qdrant_location}")
-    return QdrantBackend(manifest.qdrant_location, manifest.qdrant_alias, model_id, rebuild)
+    from indexer.index.store import current_version_path
+
+    return QdrantBackend(manifest.qdrant_location, manifest.qdrant_alias, model_id, rebuild,
+                         current_version_path(Path(index_dir)))

@@ -401,6 +401,10 @@ def load_catalog(index_dir: Path) -> Catalog:
         manifest = read_manifest(path)
     except IndexProblem as exc:
         raise _with_hint(exc, index_dir) from exc
+    if manifest.store == "qdrant":  # documents and clauses live in Qdrant
+        from indexer.index.qdrant_backend import open_qdrant
+
+        return open_qdrant(index_dir, manifest)
     try:
         con = sqlite3.connect(f"file:{path / 'index.sqlite'}?mode=ro", uri=True)
         try:
