@@ -316,3 +316,14 @@ def test_search_answers_alike_on_both_stores_for_the_dev_queries(qdrant_index, e
         assert [r["also_in"] for r in a] == [r["also_in"] for r in b]
     first = _top(engine, queries[0])[0]["chunk_id"]
     assert on_qdrant.context(first) == engine.context(first)  # "show in document"
+
+
+def test_cli_build_against_an_unreachable_server_fails_fast_and_changes_nothing(tmp_path):
+    index_dir = tmp_path / "index"
+    proc = subprocess.run([sys.executable, "-m", "indexer", "build", str(CORPUS), "--index-dir", str(index_dir),
+                           "--store", "qdrant", "--qdrant-location", "http://127.0.0.1:1"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2
+    last = proc.stderr.strip().splitlines()[-1]
+    assert last.startswith("error:") and "http://127.0.0.1:1" in last and "Traceback" not in proc.stderr
+    assert not (index_dir / "CURRENT").exists() and not list(index_dir.glob("versions/*"))

@@ -90,7 +90,7 @@ def _build_locked(corpus_dir: Path, store, embedder, index_type: str,
     hashes = hash_files(files, skipped, progress=progress)
 
     previous = None if force else store.previous(embedder.model_id)
-    if previous and previous.manifest.store == store.kind and \
+    if previous and store.holds(previous.manifest) and \
             _unchanged(previous.manifest, hashes, corrections_sha, index_type):
         known = {s.file for s in skipped}
         skipped += [Skipped(**s) for s in previous.manifest.skipped if s["file"] not in known]

@@ -12,6 +12,7 @@ from typing import Protocol
 
 import numpy as np
 
+from indexer.errors import PolicySearchError
 from indexer.records import DocumentMeta
 
 STORES = ("embedded", "qdrant")
@@ -22,6 +23,9 @@ class Store(Protocol):
 
     def previous(self, model_id: str):
         """The live version (IndexVersion) to reuse, or None."""
+
+    def holds(self, manifest) -> bool:
+        """Whether a version with this manifest lives in this very store."""
 
     def write(self, manifest, documents: list[DocumentMeta], raw_documents: dict[str, dict],
               texts: dict[str, str], stored: list, vectors: np.ndarray) -> str:
@@ -41,13 +45,19 @@ class EmbeddedStore:
 
         pointer = live_pointer(self.index_dir)
         if pointer is not None:  # moving from Qdrant: reuse its vectors
-            return previous_version(pointer.qdrant_location, pointer.qdrant_alias, model_id)
+            try:
+                return previous_version(pointer.qdrant_location, pointer.qdrant_alias, model_id)
+            except PolicySearchError:
+                return None  # gone or unreachable: everything is embedded anew
         try:
             current_version_path(self.index_dir)
             version = load_index(self.index_dir)
         except IndexProblem:
             return None  # none, unreadable or another format: rebuild everything
         return version if version.manifest.model_id == model_id else None
+
+    def holds(self, manifest) -> bool:
+        return manifest.store == "embedded"
 
     def write(self, manifest, documents, raw_documents, texts, stored, vectors) -> str:
         from indexer.index.store import write_version
@@ -67,17 +77,25 @@ class QdrantStore:
         self.alias = alias or DEFAULT_ALIAS
 
     def previous(self, model_id: str):
-        from indexer.index.qdrant_store import live_pointer, previous_version, publish_pointer
+        from indexer.index.qdrant_store import client_for, live_pointer, previous_version, publish_pointer
 
+        client_for(self.location)  # an unreachable server is reported now, before any work
         pointer = live_pointer(self.index_dir)
         if pointer is None and (self.index_dir / "CURRENT").exists():
             return EmbeddedStore(self.index_dir).previous(model_id)  # moving from embedded: reuse
-        if pointer and (pointer.qdrant_location, pointer.qdrant_alias) != (self.location, self.alias):
-            return None  # another Qdrant: everything is written anew
+        if pointer and not self.holds(pointer):  # moving from another Qdrant: reuse its vectors
+            try:
+                return previous_version(pointer.qdrant_location, pointer.qdrant_alias, model_id)
+            except PolicySearchError:
+                return None  # gone or unreachable: everything is embedded anew
         version = previous_version(self.location, self.alias, model_id)
         if version is not None and self._published() != version.name:  # killed after the switch
             publish_pointer(self.index_dir, asdict(version.manifest), version.name)
         return version
+
+    def holds(self, manifest) -> bool:
+        return (manifest.store, manifest.qdrant_location, manifest.qdrant_alias) == \
+            ("qdrant", self.location, self.alias)
 
     def _published(self) -> str | None:
         current = self.index_dir / "CURRENT"
