@@ -178,15 +178,21 @@ class Library:
     # -- changing ----------------------------------------------------------------------------------
 
     def build(self, progress: Progress | None = None, force: bool = False,
-              index_type: str | None = None) -> BuildReport:
-        """Build or update the index of the corpus folder; ``progress(stage, done, total)``."""
+              index_type: str | None = None, store: str | None = None,
+              qdrant_location: str | None = None) -> BuildReport:
+        """Build or update the index of the corpus folder; ``progress(stage, done, total)``.
+        ``store``: embedded (default) or qdrant, at ``qdrant_location`` (URL or folder)."""
         from indexer.index.build import build_index
+        from indexer.index.stores import make_store
 
         if not self.corpus_dir.is_dir():
             raise CorpusError(f"corpus folder not found: {self.corpus_dir}",
                               "create it, or give the folder: python -m indexer build FOLDER")
+        target = make_store(settings.store(store), self.index_dir, settings.qdrant_location(qdrant_location),
+                            settings.qdrant_alias())
         report = build_index(self.corpus_dir, self.index_dir, self.embedder,
-                             index_type=settings.index_type(index_type), progress=progress, force=force)
+                             index_type=settings.index_type(index_type), progress=progress, force=force,
+                             store=target)
         with self._lock:
             self._catalog = None
         return report

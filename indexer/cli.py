@@ -56,6 +56,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--index-type", choices=list(settings.INDEX_TYPES), default=None,
                    help="FAISS index: exact (flat, default) or approximate for large corpora")
     p.add_argument("--force", action="store_true", help="re-read and re-embed every file")
+    p.add_argument("--store", choices=list(settings.STORES), default=None,
+                   help="where the index is written: embedded (default, in --index-dir) or qdrant")
+    p.add_argument("--qdrant-location", default=None, metavar="URL|PATH",
+                   help="Qdrant server/cluster URL, or a folder for the client's local mode "
+                        "(default: INDEX_DIR/qdrant)")
     p.set_defaults(func=cmd_build)
 
     p = sub.add_parser("docs", help="list indexed documents with their metadata")
@@ -166,7 +171,8 @@ def cmd_build(args) -> int:
         if done >= total:
             bar.close()
 
-    report = lib.build(progress=progress, force=args.force, index_type=args.index_type)
+    report = lib.build(progress=progress, force=args.force, index_type=args.index_type,
+                       store=args.store, qdrant_location=args.qdrant_location)
     _print_build_summary(report, lib.index_dir)
     return 0
 

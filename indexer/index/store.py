@@ -54,7 +54,9 @@ class Manifest:
     build_seconds: float = 0.0
     skipped: list[dict[str, str]] = field(default_factory=list)
     pipeline_version: str = ""  # of cleaning/structure/chunking: a change re-reads every file
-    store: str = "embedded"  # which store holds the clauses (index.backend.open_backend)
+    store: str = "embedded"  # which store holds the clauses: embedded (this folder) | qdrant (index.backend.open_backend)
+    qdrant_location: str = ""  # URL of a server/cluster, or folder of the client's local mode
+    qdrant_alias: str = ""
 
 
 @dataclass
@@ -427,6 +429,10 @@ def load_catalog(index_dir: Path) -> Catalog:
         manifest = read_manifest(path)
     except IndexProblem as exc:
         raise _with_hint(exc, index_dir) from exc
+    if manifest.store == "qdrant":  # documents and clauses live in Qdrant
+        from indexer.index.qdrant_backend import open_qdrant
+
+        return open_qdrant(index_dir, manifest)
     try:
         con = sqlite3.connect(f"file:{path / 'index.sqlite'}?mode=ro", uri=True)
         try:
