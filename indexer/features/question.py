@@ -53,6 +53,30 @@ _UNACCENTED_VI = {"cua", "cac", "nao", "bao", "nhieu", "duoc", "la", "va", "ve",
 _ENGLISH_WORDS = {"the", "what", "which", "who", "how", "is", "are", "of", "in", "did", "does",
                   "was", "were", "for", "to", "and", "when", "by", "on", "a", "an", "its"}
 
+_UNIT_CLASSES: list[tuple[str, str]] = [
+    (r"\b(bao lau|thoi gian|thoi han|how long|duration)\b", r"giờ|ngày|tháng|năm|tuần|phút"),
+    (r"\b(han chot|truoc ngay nao|ngay nao|deadline|by when|khi nao|when)\b",
+     r"ngày|tháng|năm|quý|\d{1,2}/\d{1,2}"),
+    (r"\b(bao xa|khoang cach|cach .* bao nhieu|how far|distance)\b", r"km|m\b|hải lý"),
+    (r"\b(ty le|phan tram|percentage|rate|share)\b", r"%|phần trăm"),
+    (r"\b(bao nhieu tien|muc tien|kinh phi|gia|how much|amount|cost|price)\b", r"đồng|tỷ|triệu|nghìn|USD"),
+    (r"\b(kich thuoc|size|dimension)\b", r"mm|cm|\bm\b"),
+    (r"\b(dien tich|area)\b", r"ha|m²|m2|km²|km2"),
+]
+
+
+def expected_units(text: str) -> str | None:
+    """A regex of the units a value question expects ("bao lâu" → hours/days …; "bao nhiêu km" → km)."""
+    folded = fold(text)
+    units = [fold(unit) for cue, unit in _UNIT_CLASSES if re.search(cue, folded)]
+    m = re.search(r"\b(?:bao nhieu|how many)\s+(\w+(?:\s+\w+)?)", folded)
+    if m and m.group(1).split()[0] not in {"phan", "tien", "lau", "xa", "la", "nam"}:
+        words = m.group(1).split()
+        units.append(re.escape(words[0]) + (r"\s+" + re.escape(words[1]) if len(words) > 1 and
+                                             words[1] not in {"moi", "cho", "la", "vao", "o", "tai"} else ""))
+    return "|".join(units) or None
+
+
 # -- entities ------------------------------------------------------------------
 
 _DOC_NUMBER = re.compile(
@@ -137,7 +161,7 @@ def classify(folded: str, facts: list[str], entity: Entity) -> str:
         return "actor"
     if _DEFINITION.search(folded):
         return "definition"
-    if _VALUE.search(folded) or re.search(r"\d", folded):
+    if _VALUE.search(folded):
         return "value"
     return "passage"
 
