@@ -28,7 +28,8 @@ from indexer.features.export import (FORMATS, ExportRow, add_rows, export, move,
 from indexer.text.normalize import fold
 from indexer.search.engine import Filters, QueryError, SearchEngine, doc_allowed, document_year, highlight_spans
 from indexer.index.store import IndexProblem
-from indexer.features.upload import MAX_UPLOAD_BYTES, UPLOAD_TYPES, corpus_changes, save_uploads
+from indexer.features.upload import MAX_UPLOAD_BYTES, UPLOAD_TYPES, save_uploads
+from indexer.index.corpus import HashCache, corpus_changes
 
 PAGES = ("search", "answer", "topics", "compare", "export", "documents")
 MAX_EVIDENCE = 60
@@ -263,17 +264,19 @@ def build_command(corpus_dir: Path, index_dir: Path) -> str:
 
 # -- corpus hashes (cached; uploads and changes live in indexer.upload) -----------------
 
-@st.cache_data(max_entries=8, show_spinner=False)
-def file_hashes(folder: str, signature: tuple) -> dict[str, str]:
+@st.cache_resource(show_spinner=False)
+def file_hashes() -> HashCache:
     """sha256 of the corpus files, recomputed only when a name, size or mtime changes."""
-    return upload.file_hashes(folder, signature)
+    return HashCache()
 
 
 # -- loading (once per process) --------------------------------------------------------
 
 @st.cache_resource(show_spinner="Đang tải mô hình… / Loading the model…")
 def load_embedder(model: str | None):
-    return config.load_embedder(model)
+    from indexer.index.embed import load_embedder as _load_embedder
+
+    return _load_embedder(model)
 
 
 @st.cache_resource(show_spinner="Đang tải chỉ mục… / Loading the index…", max_entries=4)
@@ -398,7 +401,7 @@ def card_html(result, anchor: bool = True) -> str:
         result.issuer or "", result.province or "") if x]
     also = ""
     if result.also_in:
-        items = "; ".join(esc(a.get("citation") or a.get("file")) for a in result.also_in)
+        items = "; ".join(esc(a.citation or a.file) for a in result.also_in)
         also = f'<div class="ps-also">{esc(t("also_in"))}: {items}</div>'
     ident = f' id="card-{result.rank}"' if anchor else ""
     return (f'<div class="ps-card"{ident}>'
@@ -409,21 +412,21 @@ def card_html(result, anchor: bool = True) -> str:
             f'<div class="ps-cite">{esc(result.citation)}</div>{also}</div>')
 
 
-def context_html(ctx: dict, highlights) -> str:
+def context_html(ctx, highlights) -> str:
     """The clause inside its section, with its neighbours (current clause highlighted)."""
-    parts = [f'<div class="ps-cite">{esc(ctx["citation"])}</div>']
-    section = ctx["section"]
+    parts = [f'<div class="ps-cite">{esc(ctx.citation)}</div>']
+    section = ctx.section
 
-    def block(chunk: dict, current: bool) -> str:
-        crumb = "" if chunk["section"] == section else f'<div class="ps-crumb">{esc(chunk["section"])}</div>'
-        body = highlight_html(chunk["text"], highlights) if current else esc(chunk["text"])
+    def block(chunk, current: bool) -> str:
+        crumb = "" if chunk.section == section else f'<div class="ps-crumb">{esc(chunk.section)}</div>'
+        body = highlight_html(chunk.text, highlights) if current else esc(chunk.text)
         cls = "ps-ctx ps-ctx-current" if current else "ps-ctx"
         return f'<div class="{cls}">{crumb}{body}</div>'
 
     parts.append(f'<div class="ps-crumb"><b>{esc(section)}</b></div>')
-    parts += [block(c, False) for c in ctx["before"]]
-    parts.append(block(ctx["chunk"], True))
-    parts += [block(c, False) for c in ctx["after"]]
+    parts += [block(c, False) for c in ctx.before]
+    parts.append(block(ctx.chunk, True))
+    parts += [block(c, False) for c in ctx.after]
     return "".join(parts)
 
 
@@ -792,9 +795,10 @@ def page_documents(engine: SearchEngine, filters: Filters, k: int) -> None:
         f"**{t('model')}:** `{manifest.model_id}` · **{t('version')}:** `{version.name}` "
         f"({manifest.index_type}) · **{t('index_dir')}:** `{engine.index_dir}` · "
         f"**{t('corpus_dir')}:** `{corpus_dir}`")
-    changes = corpus_changes(corpus_dir, manifest, hasher=file_hashes)
-    if changes:
-        text = "; ".join(t(f"ch_{kind}", x=", ".join(files)) for kind, files in changes.items())
+    found = corpus_changes(corpus_dir, manifest, hasher=file_hashes())
+    changes = {"new": found.added, "changed": found.changed, "removed": found.removed}
+    if found:
+        text = "; ".join(t(f"ch_{kind}", x=", ".join(files)) for kind, files in changes.items() if files)
         st.warning(t("stale", changes=text))
         if st.button(t("rebuild"), key="rebuild"):
             rebuild_and_rerun(engine)

@@ -26,26 +26,11 @@ from pathlib import Path
 
 import numpy as np
 
+from indexer.errors import IndexCorrupt, IndexMismatch, IndexMissing, IndexProblem  # noqa: F401 (re-exported)
 from indexer.records import Chunk, DocumentMeta
+from indexer.settings import INDEX_TYPES  # noqa: F401 (re-exported)
 
 FORMAT_VERSION = 1
-INDEX_TYPES = ("flat", "hnsw", "ivfpq")
-
-
-class IndexProblem(Exception):
-    """Base of index errors; the message says what to do."""
-
-
-class IndexMissing(IndexProblem):
-    pass
-
-
-class IndexMismatch(IndexProblem):
-    pass
-
-
-class IndexCorrupt(IndexProblem):
-    pass
 
 
 @dataclass
@@ -318,3 +303,40 @@ def _fsync_dir(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+@dataclass
+class Catalog:
+    """Documents and clauses of the live version, without the search indexes (fast to load:
+    no FAISS, no BM25, no model), for listing, browsing and phrase-only topic coverage."""
+
+    path: Path
+    manifest: Manifest
+    documents: dict[str, DocumentMeta]
+    chunks: list[Chunk]
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+
+def load_catalog(index_dir: Path) -> Catalog:
+    """The live version's manifest, documents and clauses; the same errors as `load_index`."""
+    index_dir = Path(index_dir)
+    path = current_version_path(index_dir)
+    try:
+        manifest = read_manifest(path)
+    except IndexProblem as exc:
+        raise _with_hint(exc, index_dir) from exc
+    try:
+        con = sqlite3.connect(f"file:{path / 'index.sqlite'}?mode=ro", uri=True)
+        try:
+            documents = {doc_id: DocumentMeta(**json.loads(meta)) for doc_id, meta in
+                         con.execute("SELECT doc_id, meta FROM documents ORDER BY rowid")}
+            chunks = [Chunk(**json.loads(data)) for (data,) in con.execute("SELECT data FROM chunks ORDER BY row")]
+        finally:
+            con.close()
+    except Exception as exc:  # sqlite and json raise many kinds on damaged files
+        raise IndexCorrupt(f"The index in {index_dir} is damaged ({type(exc).__name__}: {exc}). "
+                           f"{rebuild_hint(index_dir)}") from exc
+    return Catalog(path, manifest, documents, chunks)
