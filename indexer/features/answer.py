@@ -17,7 +17,7 @@ import numpy as np
 from indexer.features.docfacts import document_fact
 from indexer.features.generation import check_citations, generate  # noqa: F401 (re-exported)
 from indexer.features.grounding import Scope, resolve
-from indexer.features.question import Question, expected_units, understand
+from indexer.features.question import Question, expected_units, other_parts, understand
 from indexer.parse.cite import cite_document
 from indexer.search.engine import Filters, Result, SearchEngine
 from indexer.text.normalize import fold
@@ -211,6 +211,10 @@ def _fact_answer(engine, q: Question, scope: Scope, scoped, base: Answer, k: int
                                         province=meta.province, score=1.0, ref=_ref(base.results, doc_id)))
     if not sentences:
         return _not_found(base)
+    for part in other_parts(q):  # "…, căn cứ văn bản nào": quoted from the same document
+        sub = Question(part, q.language, "passage", [], q.entity)
+        results = engine.search(part, k=4, filters=Filters(doc_ids=[doc_id]))
+        sentences += _best_sentences(engine, sub, results, MIN_SIMILARITY_SCOPED, 1)
     base.answered = True
     base.sentences = sentences
     base.message = "; ".join(lines) + f" — {cite_document(meta)}"
@@ -331,8 +335,7 @@ def _scored(engine, q: Question, results: list[Result], candidates, limit: int =
 
 def has_unit(sentence: str, units: str) -> bool:
     """Whether a sentence states a number with one of the expected units."""
-    folded = fold(sentence)
-    return re.search(rf"\d[\d.,]*\s*(?:{units})", folded) is not None
+    return re.search(units, fold(sentence)) is not None
 
 
 def _best_sentences(engine, q: Question, results: list[Result], threshold: float, n: int) -> list[AnswerSentence]:

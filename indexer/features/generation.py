@@ -39,3 +39,17 @@ def check_citations(text: str, n_passages: int) -> tuple[str, int]:
         elif sentence:
             dropped += 1
     return " ".join(kept), dropped
+
+
+def generate_safely(answer_, endpoint: str, model: str | None, timeout: float):
+    """`generate`, but a failing or misconfigured endpoint only adds a warning: the quoted answer stands."""
+    if not model:
+        answer_.warnings.append("Chưa chọn mô hình sinh câu trả lời (--llm-model / POLICY_LLM_MODEL); "
+                                "chỉ hiển thị câu trích dẫn.")
+        return answer_
+    try:
+        return generate(answer_, endpoint, model, timeout=timeout)
+    except Exception as exc:  # network, HTTP or malformed reply: the extractive answer is kept
+        answer_.warnings.append(f"Không gọi được mô hình tại {endpoint}: {type(exc).__name__}; "
+                                "chỉ hiển thị câu trích dẫn.")
+        return answer_

@@ -53,28 +53,44 @@ _UNACCENTED_VI = {"cua", "cac", "nao", "bao", "nhieu", "duoc", "la", "va", "ve",
 _ENGLISH_WORDS = {"the", "what", "which", "who", "how", "is", "are", "of", "in", "did", "does",
                   "was", "were", "for", "to", "and", "when", "by", "on", "a", "an", "its"}
 
+# Each class: (question cue, regex of a stated value in folded text — number with its unit).
+_N = r"\d[\d.,]*\s*"
 _UNIT_CLASSES: list[tuple[str, str]] = [
-    (r"\b(bao lau|thoi gian|thoi han|how long|duration)\b", r"giờ|ngày|tháng|năm|tuần|phút"),
-    (r"\b(han chot|truoc ngay nao|ngay nao|deadline|by when|khi nao|when)\b",
-     r"ngày|tháng|năm|quý|\d{1,2}/\d{1,2}"),
-    (r"\b(bao xa|khoang cach|cach .* bao nhieu|how far|distance)\b", r"km|m\b|hải lý"),
-    (r"\b(ty le|phan tram|percentage|rate|share)\b", r"%|phần trăm"),
-    (r"\b(bao nhieu tien|muc tien|kinh phi|gia|how much|amount|cost|price)\b", r"đồng|tỷ|triệu|nghìn|USD"),
-    (r"\b(kich thuoc|size|dimension)\b", r"mm|cm|\bm\b"),
-    (r"\b(dien tich|area)\b", r"ha|m²|m2|km²|km2"),
+    (r"\b(bao lau|thoi gian|thoi han|how long|duration)\b", _N + r"(gio|ngay|thang|nam|tuan|phut)\b"),
+    (r"\b(han chot|truoc ngay nao|ngay nao|deadline|by when|khi nao|when|thoi diem)\b",
+     r"\d{1,2}/\d{1,2}(/\d{2,4})?|\d{1,2}\s*thang\s*\d{1,2}|quy\s+[ivx1-4]+\s+nam\s+\d{4}"),
+    (r"\b(khi nao|when|nam nao|which year|thoi diem)\b", r"nam\s+\d{4}"),
+    (r"\b(bao xa|khoang cach|cach .* bao nhieu|how far|distance)\b", _N + r"(km|m|hai ly)\b"),
+    (r"\b(ty le|phan tram|percentage|rate|share)\b", _N + r"(%|phan tram)"),
+    (r"\b(bao nhieu tien|muc tien|kinh phi|gia|how much|amount|cost|price)\b",
+     _N + r"(dong|ty|trieu|nghin|usd)\b"),
+    (r"\b(kich thuoc|size|dimension)\b", _N + r"(mm|cm|m)\b"),
+    (r"\b(dien tich|area)\b", _N + r"(ha|m2|m²|km2|km²)"),
 ]
+_QUESTION_WORDS = re.compile(r"\b(nao|gi|ai|bao nhieu|bao lau|what|which|who|when|how|where)\b")
 
 
 def expected_units(text: str) -> str | None:
-    """A regex of the units a value question expects ("bao lâu" → hours/days …; "bao nhiêu km" → km)."""
+    """A regex (over folded text) of the values a question expects: "bao lâu" → "168 giờ",
+    "trước ngày nào" → "31/12/2025", "bao nhiêu km" → "230 km", "bao nhiêu ngày công" → "0,5 ngày công"."""
     folded = fold(text)
-    units = [fold(unit) for cue, unit in _UNIT_CLASSES if re.search(cue, folded)]
+    units = [unit for cue, unit in _UNIT_CLASSES if re.search(cue, folded)]
     m = re.search(r"\b(?:bao nhieu|how many)\s+(\w+(?:\s+\w+)?)", folded)
     if m and m.group(1).split()[0] not in {"phan", "tien", "lau", "xa", "la", "nam"}:
         words = m.group(1).split()
-        units.append(re.escape(words[0]) + (r"\s+" + re.escape(words[1]) if len(words) > 1 and
-                                             words[1] not in {"moi", "cho", "la", "vao", "o", "tai"} else ""))
-    return "|".join(units) or None
+        second = len(words) > 1 and words[1] not in {"moi", "cho", "la", "vao", "o", "tai", "nguoi"}
+        units.append(_N + re.escape(words[0]) + (r"\s+" + re.escape(words[1]) if second else ""))
+    return "|".join(f"(?:{u})" for u in units) or None
+
+
+def other_parts(question: Question) -> list[str]:
+    """The parts of a composite question that its document facts do not answer
+    ("… ban hành ngày nào, căn cứ văn bản nào …" → ["căn cứ văn bản nào …"])."""
+    parts = [p.strip() for p in re.split(r"[,;?]|\s(?:và|and)\s", question.text) if len(p.strip()) > 8]
+    if len(parts) < 2:
+        return []
+    return [p for p in parts if _QUESTION_WORDS.search(fold(p)) and
+            not any(re.search(cue, fold(p)) for _name, cue in _FACT_CUES)]
 
 
 # -- entities ------------------------------------------------------------------
