@@ -81,6 +81,8 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("ask", help="answer a question from the documents, with citations")
     p.add_argument("question")
     _search_options(p, k=settings.ANSWER_K)
+    p.add_argument("--llm-endpoint", help="OpenAI-compatible endpoint for a generated answer (off by default)")
+    p.add_argument("--llm-model", help="model name at that endpoint")
     p.set_defaults(func=cmd_ask)
 
     p = sub.add_parser("compare", help="the best clause of each province (or document) for a question")
@@ -260,6 +262,11 @@ def _search_batch(lib, args, filters) -> int:
 
 def cmd_ask(args) -> int:
     result = _library(args).ask(args.question, filters=_filters(args), k=args.k)
+    endpoint = settings.llm_endpoint(args.llm_endpoint)
+    if endpoint and result.results:
+        from indexer.features.generation import generate_safely
+
+        generate_safely(result, endpoint, settings.llm_model(args.llm_model), settings.llm_timeout())
     if args.json:
         _print_json(result.to_dict())
         return 0
