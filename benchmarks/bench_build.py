@@ -98,7 +98,7 @@ def main() -> int:
         corpus, index_dir = work / "corpus", work / "index"
         shutil.copytree(args.corpus, corpus)
         baseline = run_measured([sys.executable, "-c",
-                                 "from indexer.settings import load_embedder; "
+                                 "from indexer.index.embed import load_embedder; "
                                  "load_embedder().encode_passages(['x'])"])
         print(f"{'start + model load + 1':<24} wall {baseline['wall_s']:7.1f} s   "
               f"peak RSS {baseline['peak_rss_mb']:7.0f} MB")

@@ -45,7 +45,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from indexer.index.build import build_index  # noqa: E402
-from indexer.settings import load_embedder  # noqa: E402
+from indexer.index.embed import load_embedder  # noqa: E402
 from indexer.search.engine import SearchEngine, reciprocal_rank_fusion  # noqa: E402
 from indexer.index.store import IndexProblem, build_dense_index, load_index  # noqa: E402
 

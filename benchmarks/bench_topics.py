@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from indexer.index.build import build_index  # noqa: E402
-from indexer.settings import load_embedder  # noqa: E402
+from indexer.index.embed import load_embedder  # noqa: E402
 from indexer.index.store import IndexProblem, load_index  # noqa: E402
 from indexer import topics as topics_module  # noqa: E402
 from indexer.features.topics import coverage, load_topics  # noqa: E402

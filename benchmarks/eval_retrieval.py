@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from indexer.index.build import build_index  # noqa: E402
-from indexer.settings import load_embedder  # noqa: E402
+from indexer.index.embed import load_embedder  # noqa: E402
 from indexer.search.engine import SearchEngine  # noqa: E402
 
 DEFAULT_EVAL = ROOT.parent / "shared" / "eval" / "dev.jsonl"

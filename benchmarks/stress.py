@@ -38,7 +38,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 from filelock import FileLock, Timeout  # noqa: E402
 
 from indexer.index.build import BuildLocked, build_index  # noqa: E402
-from indexer.settings import load_embedder  # noqa: E402
+from indexer.index.embed import load_embedder  # noqa: E402
 from indexer.search.engine import Filters, SearchEngine  # noqa: E402
 from indexer.index.store import current_version_path, load_index  # noqa: E402
 

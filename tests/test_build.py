@@ -139,7 +139,7 @@ def test_deleted_file_disappears_from_results(index_copy, corpus_copy, embedder)
     for q in [query, *QUERIES]:
         results = engine.search(q, k=20, group_duplicates=False)
         assert results and city_id not in {r.doc_id for r in results}
-        assert all(city_id not in {a["doc_id"] for a in r.also_in} for r in results)
+        assert all(city_id not in {a.doc_id for a in r.also_in} for r in results)
     assert city_id not in engine.version.documents
 
 

@@ -13,13 +13,13 @@ TOD_FILES = {THUY_NGUYEN, LAM_DONG, QN_CITY, QN_PLAN}  # Hà Tĩnh only speaks o
 
 
 def files(results):
-    return {r.file for r in results} | {a["file"] for r in results for a in r.also_in}
+    return {r.file for r in results} | {a.file for r in results for a in r.also_in}
 
 
 def test_tod_finds_the_four_documents_that_mention_it(engine):
     results = engine.search("phát triển đô thị theo định hướng giao thông công cộng (TOD)", k=10)
     tod = [r for r in results if "TOD" in r.text] + \
-        [a for r in results for a in r.also_in if "TOD" in a["text"]]
+        [a for r in results for a in r.also_in if "TOD" in a.text]
     assert {x.file if hasattr(x, "file") else x["file"] for x in tod} == TOD_FILES
 
 
@@ -34,7 +34,7 @@ def test_underground_space_in_every_spelling(engine, query):
 def test_province_filter_returns_only_that_province(engine):
     results = engine.search("tỷ lệ đô thị hóa", k=10, filters=Filters(provinces=["Lam Dong"]))
     assert results and {r.province for r in results} == {"Lâm Đồng"}
-    assert all(a["province"] == "Lâm Đồng" for r in results for a in r.also_in)
+    assert all(a.province == "Lâm Đồng" for r in results for a in r.also_in)
 
 
 def test_filter_matching_nothing_returns_nothing(engine):
@@ -61,7 +61,7 @@ def test_near_duplicates_are_grouped_and_can_be_shown_separately(engine):
     grouped = engine.search("quy hoạch quản lý sử dụng không gian nổi, không gian ngầm", k=5)
     top = grouped[0]
     assert top.also_in, "copies of the same clause in other documents are listed"
-    assert all(a["citation"] and a["doc_id"] != top.doc_id for a in top.also_in)
+    assert all(a.citation and a.doc_id != top.doc_id for a in top.also_in)
     flat = engine.search("quy hoạch quản lý sử dụng không gian nổi, không gian ngầm", k=5,
                          group_duplicates=False)
     assert all(not r.also_in for r in flat)
@@ -87,9 +87,9 @@ def test_highlights_ignore_accents():
 def test_context_for_show_in_document(engine):
     r = engine.search("Tầm nhìn đến năm 2045 Lâm Đồng trở thành thành phố trực thuộc Trung ương", k=1)[0]
     ctx = engine.context(r.chunk_id)
-    assert ctx["chunk"]["chunk_id"] == r.chunk_id
-    assert ctx["before"] and ctx["section_chunks"]
-    assert ctx["document"]["doc_id"] == r.doc_id
+    assert ctx.chunk.chunk_id == r.chunk_id
+    assert ctx.before and ctx.section_chunks
+    assert ctx.document.doc_id == r.doc_id
 
 
 @pytest.mark.parametrize("query", ["", "   ", "?!...", "\x00\x07"])

@@ -12,6 +12,7 @@ from dataclasses import replace
 
 import pytest
 
+from indexer.errors import TopicsError
 from indexer.text.normalize import fold
 from indexer.features.topics import (Cell, Topic, adhoc_topic, coverage, coverage_of, load_topics,
                             match_form, phrase_match, province_rollup, rollup_of)
@@ -350,7 +351,7 @@ def test_topics_file_in_toml_and_yaml(tmp_path):
     assert a.phrases == b.phrases == ["đường sắt đô thị", "metro"]
     assert (a.description, a.threshold) == (None, None)
     assert (b.description, b.threshold) == ("tuyến metro", 0.88)
-    with pytest.raises(FileNotFoundError):
+    with pytest.raises(TopicsError):
         load_topics(tmp_path / "missing.yaml")
 
 

@@ -51,7 +51,7 @@ def test_safe_file_names(tmp_path):
 
 def test_upload_problem_type_size_and_name():
     assert UPLOAD_TYPES == ("txt", "md", "pdf", "docx", "html", "htm")
-    assert MAX_UPLOAD_BYTES == 20 * 2**20
+    assert MAX_UPLOAD_BYTES == 50 * 2**20
     assert upload_problem("ke-hoach.pdf", 10) is None
     assert upload_problem("Ke-hoach.DOCX", MAX_UPLOAD_BYTES, t=echo) is None  # the limit itself is allowed
     assert upload_problem("...", 10, t=echo) == "bad_name"
@@ -60,7 +60,7 @@ def test_upload_problem_type_size_and_name():
     assert upload_problem("README", 10, t=echo).startswith("bad_type|") and "suffix=(none)" in (
         upload_problem("README", 10, t=echo))
     assert upload_problem("a.txt", 0, t=echo) == "empty_file"
-    assert upload_problem("a.txt", MAX_UPLOAD_BYTES + 1, t=echo) == "too_large|limit=20|size=20.0"
+    assert upload_problem("a.txt", MAX_UPLOAD_BYTES + 1, t=echo) == "too_large|limit=50|size=50.0"
     assert upload_problem("a.txt", 0) == "empty_file"  # default translator: the bare key
     assert upload_problem("a.exe", 1).startswith("bad_type(suffix=.exe, allowed=")
 

@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass, fields
 from collections.abc import Iterable, Mapping
 
 from indexer.records import DocumentMeta
+from indexer.errors import ExportError
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 XLSX_MAX_CELL = 32767  # Excel's limit on characters in one cell
@@ -250,7 +251,7 @@ FORMATS = {
 def export(rows: Iterable[ExportRow], fmt: str) -> tuple[bytes, str]:
     """(content, MIME type) of ``rows`` in format ``fmt`` (csv, xlsx, docx, md or json)."""
     if fmt not in FORMATS:
-        raise ValueError(f"unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}")
+        raise ExportError(f"unknown export format {fmt!r}", f"choose one of {', '.join(FORMATS)}")
     mime, writer = FORMATS[fmt]
     data = writer(list(rows))
     return (data.encode("utf-8") if isinstance(data, str) else data), mime

@@ -20,6 +20,7 @@ import numpy as np
 from indexer.parse.cite import cite
 from indexer.text.normalize import fold, normalize_text
 from indexer.records import Chunk, DocumentMeta
+from indexer.errors import IndexCorrupt, IndexMismatch, TopicsError
 
 DEFAULT_TOPICS_FILE = Path(__file__).with_name("topics.yaml")
 # Cosine similarities of the default model (multilingual-e5-small) are compressed into
@@ -96,16 +97,16 @@ def load_topics(path: str | Path | None = None) -> list[Topic]:
     """Topics from a YAML or TOML file (default ``indexer/topics.yaml``); ValueError if malformed."""
     path = Path(path) if path else DEFAULT_TOPICS_FILE
     if not path.is_file():
-        raise FileNotFoundError(f"topics file not found: {path}")
+        raise TopicsError(f"topics file not found: {path}", "give an existing file with --topics-file")
     data = _read_topics_file(path)
     items = data.get("topics") if isinstance(data, dict) else data
     if not isinstance(items, list) or not items:
-        raise ValueError(f"{path}: expected a non-empty list of topics under 'topics:'")
+        raise TopicsError(f"{path}: expected a non-empty list of topics under 'topics:'")
     topics = [_topic_from(item, i, path) for i, item in enumerate(items, 1)]
     seen: set[str] = set()
     for topic in topics:
         if topic.id in seen:
-            raise ValueError(f"{path}: topic id '{topic.id}' is defined twice")
+            raise TopicsError(f"{path}: topic id '{topic.id}' is defined twice")
         seen.add(topic.id)
     return topics
 
@@ -117,37 +118,37 @@ def _read_topics_file(path: Path) -> object:
         try:
             return tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
-            raise ValueError(f"{path}: not valid TOML: {exc}") from exc
+            raise TopicsError(f"{path}: not valid TOML: {exc}") from exc
     import yaml
 
     try:
         return yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise ValueError(f"{path}: not valid YAML: {exc}") from exc
+        raise TopicsError(f"{path}: not valid YAML: {exc}") from exc
 
 
 def _topic_from(item: object, index: int, path: Path) -> Topic:
     """One validated Topic from a parsed mapping; ValueError naming the topic and field."""
     where = f"{path}: topic #{index}"
     if not isinstance(item, dict):
-        raise ValueError(f"{where}: expected a mapping with id, label_vi, label_en, phrases")
+        raise TopicsError(f"{where}: expected a mapping with id, label_vi, label_en, phrases")
     if item.get("id") is not None:
         where += f" ('{item.get('id')}')"
     unknown = set(item) - _KEYS
     if unknown:
-        raise ValueError(f"{where}: unknown field(s) {', '.join(sorted(map(str, unknown)))}; "
+        raise TopicsError(f"{where}: unknown field(s) {', '.join(sorted(map(str, unknown)))}; "
                          f"allowed: {', '.join(sorted(_KEYS))}")
     topic_id = item.get("id")
     if not isinstance(topic_id, str) or not _ID.match(topic_id):
-        raise ValueError(f"{where}: 'id' must be letters, digits, '_' or '-' (got {topic_id!r})")
+        raise TopicsError(f"{where}: 'id' must be letters, digits, '_' or '-' (got {topic_id!r})")
     labels = [_text_field(item, key, where) for key in ("label_vi", "label_en")]
     phrases = _phrase_list(item.get("phrases", []), "phrases", where)
     exclusions = _phrase_list(item.get("exclusions") or [], "exclusions", where)
     description = item.get("description")
     if description is not None and (not isinstance(description, str) or not description.strip()):
-        raise ValueError(f"{where}: 'description' must be a non-empty text")
+        raise TopicsError(f"{where}: 'description' must be a non-empty text")
     if not phrases and not description:
-        raise ValueError(f"{where}: give at least one phrase or a description")
+        raise TopicsError(f"{where}: give at least one phrase or a description")
     threshold = _threshold(item.get("threshold"), description, where)
     return Topic(topic_id, labels[0], labels[1], phrases, exclusions,
                  description.strip() if description else None, threshold)
@@ -157,21 +158,21 @@ def _text_field(item: dict, key: str, where: str) -> str:
     """A required non-empty string field."""
     value = item.get(key)
     if not isinstance(value, str) or not value.strip():
-        raise ValueError(f"{where}: '{key}' is required and must be a non-empty text")
+        raise TopicsError(f"{where}: '{key}' is required and must be a non-empty text")
     return value.strip()
 
 
 def _phrase_list(value: object, key: str, where: str) -> list[str]:
     """A list of phrases, each with at least one letter or digit."""
     if not isinstance(value, list):
-        raise ValueError(f"{where}: '{key}' must be a list of phrases (got {type(value).__name__})")
+        raise TopicsError(f"{where}: '{key}' must be a list of phrases (got {type(value).__name__})")
     phrases = []
     for phrase in value:
         if not isinstance(phrase, (str, int, float)) or isinstance(phrase, bool):
-            raise ValueError(f"{where}: '{key}' holds a non-text item {phrase!r}")
+            raise TopicsError(f"{where}: '{key}' holds a non-text item {phrase!r}")
         phrase = str(phrase).strip()
         if not match_form(phrase).strip():
-            raise ValueError(f"{where}: '{key}' holds {phrase!r}, which has no letter or digit")
+            raise TopicsError(f"{where}: '{key}' holds {phrase!r}, which has no letter or digit")
         phrases.append(phrase)
     return phrases
 
@@ -181,9 +182,9 @@ def _threshold(value: object, description: str | None, where: str) -> float | No
     if value is None:
         return DEFAULT_THRESHOLD if description else None
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= 1:
-        raise ValueError(f"{where}: 'threshold' must be a number between 0 and 1 (got {value!r})")
+        raise TopicsError(f"{where}: 'threshold' must be a number between 0 and 1 (got {value!r})")
     if not description:
-        raise ValueError(f"{where}: 'threshold' is set but there is no 'description' to compare")
+        raise TopicsError(f"{where}: 'threshold' is set but there is no 'description' to compare")
     return float(value)
 
 
@@ -194,7 +195,7 @@ def adhoc_topic(text: str, threshold: float | None = None) -> Topic:
     phrases = [p for p in parts if not p.startswith("-") and match_form(p).strip()]
     exclusions = [p[1:].strip() for p in parts if p.startswith("-") and match_form(p[1:]).strip()]
     if not phrases:
-        raise ValueError("An ad-hoc topic needs a word or phrase to look for.")
+        raise TopicsError("An ad-hoc topic needs a word or phrase to look for.")
     slug = "-".join(match_form(" ".join(phrases)).split())[:48].strip("-")
     description = "; ".join(phrases)
     return Topic(f"adhoc-{slug}", description, description, phrases, exclusions, description,
@@ -290,12 +291,12 @@ def coverage_of(documents: dict[str, DocumentMeta], chunks: list[Chunk], topics:
 
 def _check_vectors(vectors: np.ndarray | None, chunks: list[Chunk], embedder,
                    model_id: str | None) -> None:
-    """ValueError when the clause vectors cannot be compared with the embedder's queries."""
+    """IndexProblem when the clause vectors cannot be compared with the embedder's queries."""
     if vectors is None or len(vectors) != len(chunks):
-        raise ValueError("semantic topic matching needs one clause vector per clause")
+        raise IndexCorrupt("semantic topic matching needs one clause vector per clause")
     own = getattr(embedder, "model_id", None)
     if model_id and own and model_id != own:
-        raise ValueError(f"the index was built with model '{model_id}' but the embedder is "
+        raise IndexMismatch(f"the index was built with model '{model_id}' but the embedder is "
                          f"'{own}'; use the index's model for semantic topic matching")
 
 

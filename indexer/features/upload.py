@@ -16,9 +16,7 @@ import unicodedata
 from pathlib import Path
 from typing import Callable
 
-UPLOAD_TYPES = ("txt", "md", "pdf", "docx", "html", "htm")  # suffixes accepted, without the dot
-MAX_UPLOAD_BYTES = 20 * 2**20  # size limit of one uploaded file
-MAX_NAME_BYTES = 180  # longest saved file name, in UTF-8 bytes
+from indexer.settings import MAX_NAME_BYTES, MAX_UPLOAD_BYTES, UPLOAD_TYPES
 
 Translate = Callable[..., str]  # t(key, **values) -> text for the user
 Hasher = Callable[[str, tuple], dict]  # (folder, signature) -> {file name: sha256}

@@ -16,55 +16,24 @@ from typing import Callable
 import numpy as np
 from filelock import FileLock, Timeout
 
+from indexer.errors import BuildLocked, NothingToBuild
 from indexer.parse.chunk import chunk_document
 from indexer.parse.cite import cite_document
 from indexer.parse.clean import clean
 from indexer.ingest.readers import SUPPORTED_SUFFIXES, IngestError, read_document
 from indexer.parse.metadata import apply_corrections, extract_metadata, read_corrections
 from indexer.text.normalize import fold
-from indexer.records import Chunk, DocumentMeta
+from indexer.records import BuildReport, Chunk, DocumentMeta, Skipped
 from indexer.text.segment import bm25_tokens, segment_text
 from indexer.index.store import (FORMAT_VERSION, IndexProblem, IndexVersion, Manifest, StoredChunk,
                     current_version_path, load_index, write_version)
 from indexer.parse.structure import parse_sections
+from indexer.settings import CORRECTIONS_FILE, MAX_FILE_BYTES
 
-CORRECTIONS_FILE = "metadata.csv"
-PIPELINE_VERSION = "2"  # bump when cleaning/structure/chunking change, to re-read every file
+PIPELINE_VERSION = "3"  # bump when cleaning/structure/chunking change, to re-read every file
 EMBED_TEMPLATE = "{doc_type} – {issuer} | {section}\n{text}"
-MAX_FILE_BYTES = 50 * 2**20
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
-
-
-class BuildLocked(Exception):
-    """Another build holds the lock on this index."""
-
-
-class NothingToBuild(Exception):
-    """No usable document in the corpus."""
-
-
-@dataclass
-class Skipped:
-    file: str
-    reason: str
-    sha256: str | None = None
-
-
-@dataclass
-class BuildReport:
-    version: str
-    up_to_date: bool
-    n_docs: int
-    n_chunks: int
-    read_files: list[str] = field(default_factory=list)
-    reused_files: list[str] = field(default_factory=list)
-    removed_files: list[str] = field(default_factory=list)
-    skipped: list[Skipped] = field(default_factory=list)
-    embedded_chunks: int = 0
-    embedded_tokens: int = 0
-    embed_seconds: float = 0.0
-    seconds: float = 0.0
 
 
 @dataclass
@@ -132,7 +101,7 @@ def parse_file(path: Path, doc_id: str, max_bytes: int = MAX_FILE_BYTES) -> _Par
     raw = read_document(path, max_bytes=max_bytes)
     cleaned = clean(raw)
     if len(cleaned.text.strip()) < 20:
-        dropped = "; ".join(w for w in cleaned.warnings if w.startswith("dropped"))
+        dropped = "; ".join(w for w in cleaned.warnings if getattr(w, "code", "").startswith("dropped_"))
         raise IngestError(path, "no usable text after cleaning" + (f" ({dropped})" if dropped else ""))
     sections = parse_sections(cleaned.text)
     meta = extract_metadata(doc_id, path.name, raw.sha256, cleaned.text, sections)

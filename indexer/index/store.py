@@ -26,26 +26,11 @@ from pathlib import Path
 
 import numpy as np
 
+from indexer.errors import IndexCorrupt, IndexMismatch, IndexMissing, IndexProblem  # noqa: F401 (re-exported)
 from indexer.records import Chunk, DocumentMeta
+from indexer.settings import INDEX_TYPES  # noqa: F401 (re-exported)
 
 FORMAT_VERSION = 1
-INDEX_TYPES = ("flat", "hnsw", "ivfpq")
-
-
-class IndexProblem(Exception):
-    """Base of index errors; the message says what to do."""
-
-
-class IndexMissing(IndexProblem):
-    pass
-
-
-class IndexMismatch(IndexProblem):
-    pass
-
-
-class IndexCorrupt(IndexProblem):
-    pass
 
 
 @dataclass

@@ -29,11 +29,12 @@ import zipfile
 from html.parser import HTMLParser
 from pathlib import Path
 
-from indexer.records import RawDocument
+from indexer.errors import IngestError
+from indexer.records import Notice, RawDocument
+from indexer.settings import MAX_FILE_BYTES, SUPPORTED_SUFFIXES
 
 __all__ = ["SUPPORTED_SUFFIXES", "IngestError", "read_document"]
 
-SUPPORTED_SUFFIXES = (".txt", ".md", ".pdf", ".docx", ".html", ".htm")
 
 _FORMATS = {".txt": "txt", ".md": "md", ".pdf": "pdf", ".docx": "docx", ".html": "html", ".htm": "html"}
 
@@ -57,21 +58,6 @@ _SCORE_SAMPLE = 64 * 1024  # characters scored for Vietnamese-ness
 _BINARY_SHARE = 0.05  # control characters / replacement characters above this → not text
 
 
-class IngestError(Exception):
-    """A file that cannot be turned into a document; ``reason`` is one short line."""
-
-    def __init__(self, path: Path | str, reason: str):
-        reason = " ".join(str(reason).split())
-        if len(reason) > 240:
-            reason = reason[:239] + "…"
-        super().__init__(path, reason)
-        self.path = Path(path)
-        self.reason = reason
-
-    def __str__(self) -> str:
-        return f"{self.path}: {self.reason}"
-
-
 class _Reject(Exception):
     """Raised by the format readers; turned into an `IngestError` with the path."""
 
@@ -83,7 +69,7 @@ class _Reject(Exception):
 # =========================================================================== entry point
 
 
-def read_document(path: Path, *, max_bytes: int = 50 * 2**20) -> RawDocument:
+def read_document(path: Path, *, max_bytes: int = MAX_FILE_BYTES) -> RawDocument:
     """Read ``path`` into a `RawDocument`, dispatching on its suffix.
 
     Raises `IngestError` for unsupported, empty, too large, corrupt, encrypted or
@@ -224,7 +210,7 @@ def _legacy_font_warning(text: str, warnings: list[str]) -> None:
     sample = unicodedata.normalize("NFC", text[:_SCORE_SAMPLE])
     accented = [t for t in _tokens(sample) if not t.isascii()]
     if len(accented) >= 20 and sum(map(_is_vietnamese_syllable, accented)) < 0.3 * len(accented):
-        warnings.append("text does not look like Unicode Vietnamese (legacy TCVN3/VNI font encoding?)")
+        warnings.append(Notice("legacy_font", "text does not look like Unicode Vietnamese (legacy TCVN3/VNI font encoding?)"))
 
 
 # =========================================================================== text decoding
@@ -285,9 +271,9 @@ def _decode_text(data: bytes, warnings: list[str], hint: str | None = None) -> t
             raise _Reject("binary data, not a text file")
         raise _Reject("could not detect text encoding")
     if n_nul:
-        warnings.append(f"removed {n_nul} NUL characters")
+        warnings.append(Notice("nul_removed", f"removed {n_nul} NUL characters"))
     if n_replaced:
-        warnings.append(f"{n_replaced} undecodable byte sequences replaced with U+FFFD ({encoding})")
+        warnings.append(Notice("undecodable", f"{n_replaced} undecodable byte sequences replaced with U+FFFD ({encoding})"))
     return text, encoding
 
 
@@ -372,7 +358,7 @@ def _read_pdf(data: bytes, warnings: list[str]) -> str:
                 raise _Reject("encrypted PDF (password required)") from None
             if int(result) == 0:
                 raise _Reject("encrypted PDF (password required)")
-            warnings.append("encrypted PDF opened with an empty password")
+            warnings.append(Notice("pdf_encrypted", "encrypted PDF opened with an empty password"))
         n_pages = len(reader.pages)
     except _Reject:
         raise
@@ -384,7 +370,7 @@ def _read_pdf(data: bytes, warnings: list[str]) -> str:
 
     limit = min(n_pages, MAX_PDF_PAGES)
     if n_pages > MAX_PDF_PAGES:
-        warnings.append(f"only the first {MAX_PDF_PAGES} of {n_pages} pages were read")
+        warnings.append(Notice("pdf_pages_cut", f"only the first {MAX_PDF_PAGES} of {n_pages} pages were read"))
 
     def extract(index: int) -> str | None:
         try:
@@ -412,21 +398,21 @@ def _read_pdf(data: bytes, warnings: list[str]) -> str:
         usable += _usable_chars(text)
         total += len(text)
         if total > MAX_PDF_CHARS:
-            warnings.append(f"text budget exceeded; stopped after page {i + 1} of {n_pages}")
+            warnings.append(Notice("pdf_text_cut", f"text budget exceeded; stopped after page {i + 1} of {n_pages}"))
             break
 
     if failed and len(failed) == len(pages):
         raise _Reject("corrupt PDF (text extraction failed on every page)")
     if failed:
         shown = ", ".join(map(str, failed[:5])) + (", …" if len(failed) > 5 else "")
-        warnings.append(f"text extraction failed on {len(failed)} page(s): {shown}")
+        warnings.append(Notice("pdf_page_failed", f"text extraction failed on {len(failed)} page(s): {shown}"))
 
     if probed_as_scan or usable < MIN_CHARS_PER_PAGE * len(pages):
         return _ocr_or_reject(data, reader, n_pages, warnings)
 
     blank = sum(1 for text in pages if _usable_chars(text) == 0)
     if blank:
-        warnings.append(f"{blank} of {len(pages)} pages have no extractable text (blank or scanned)")
+        warnings.append(Notice("pdf_blank_pages", f"{blank} of {len(pages)} pages have no extractable text (blank or scanned)"))
     joined = "\f".join(text.rstrip() + "\n" for text in pages)
     _legacy_font_warning(joined, warnings)
     return joined
@@ -456,7 +442,7 @@ def _ocr_or_reject(data: bytes, reader, n_pages: int, warnings: list[str]) -> st
     pdftoppm = shutil.which("pdftoppm")
     limit = min(n_pages, MAX_OCR_PAGES)
     if n_pages > limit:
-        warnings.append(f"OCR limited to the first {limit} of {n_pages} pages")
+        warnings.append(Notice("ocr_pages_cut", f"OCR limited to the first {limit} of {n_pages} pages"))
     pages: list[str] = []
     with tempfile.TemporaryDirectory(prefix="ingest-ocr-") as tmp:
         tmpdir = Path(tmp)
@@ -468,7 +454,7 @@ def _ocr_or_reject(data: bytes, reader, n_pages: int, warnings: list[str]) -> st
             pages.append("\n".join(t for t in texts if t.strip()))
     if _usable_chars("".join(pages)) < MIN_CHARS_PER_PAGE:
         raise _Reject("scanned PDF; OCR found no text")
-    warnings.append("OCR")
+    warnings.append(Notice("ocr", "OCR"))
     return "\f".join(text.rstrip() + "\n" for text in pages)
 
 

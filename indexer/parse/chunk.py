@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from indexer.records import Chunk, Section
 from indexer.parse.structure import ancestors
+from indexer.settings import MAX_CLAUSE_CHARS, MIN_CLAUSE_CHARS
 
 PREAMBLE_SECTION = "Phần mở đầu"
 CLOSING_SECTION = "Phần cuối (nơi nhận, chữ ký)"
@@ -21,8 +22,8 @@ _SENTENCE_BREAK = re.compile(r"(?<=[.;!?…])\s+(?=\S)")
 
 @dataclass
 class ChunkConfig:
-    max_chars: int = 600  # ≈ 150 model tokens: short enough to read, room for the breadcrumb
-    min_chars: int = 60
+    max_chars: int = MAX_CLAUSE_CHARS  # ≈ 150 model tokens: short enough to read, room for the breadcrumb
+    min_chars: int = MIN_CLAUSE_CHARS
     heading_chars: int = 90  # a heading longer than this is shortened in breadcrumbs
     prose_heading_chars: int = 160  # a heading this long is also a clause of its own
 

@@ -10,7 +10,7 @@ import re
 from collections import Counter
 
 from indexer.text.normalize import normalize_text
-from indexer.records import CleanDocument, RawDocument
+from indexer.records import CleanDocument, Notice, RawDocument
 
 _SUPERSCRIPT = str.maketrans("0123456789+-=()n", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾ⁿ")
 _SUBSCRIPT = str.maketrans("0123456789+-=()", "₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎")
@@ -165,7 +165,7 @@ def remove_running_lines(pages: list[str], warnings: list[str]) -> list[str]:
                 if not (i in edge_idx and _digits_to_hash(ln.strip()) in running)
             )
         )
-    warnings.append(f"removed {len(running)} running header/footer line(s) repeated on PDF pages")
+    warnings.append(Notice("running_lines", f"removed {len(running)} running header/footer line(s) repeated on PDF pages"))
     return cleaned
 
 
@@ -237,11 +237,11 @@ def drop_junk(paragraphs: list[str], warnings: list[str]) -> list[str]:
     "paragraphs" of more than MAX_PARAGRAPH_CHARS such as base64 data or minified markup)."""
     sized = [p for p in paragraphs if len(p) <= MAX_PARAGRAPH_CHARS]
     if len(sized) < len(paragraphs):
-        warnings.append(f"dropped {len(paragraphs) - len(sized)} paragraph(s) longer than "
-                        f"{MAX_PARAGRAPH_CHARS} characters: embedded data, not text")
+        warnings.append(Notice("dropped_long", f"dropped {len(paragraphs) - len(sized)} paragraph(s) longer than "
+                        f"{MAX_PARAGRAPH_CHARS} characters: embedded data, not text"))
     kept = [p for p in sized if not is_ocr_junk(p)]
     if len(kept) < len(sized):
-        warnings.append(f"dropped {len(sized) - len(kept)} paragraph(s) of non-Vietnamese OCR text")
+        warnings.append(Notice("dropped_ocr", f"dropped {len(sized) - len(kept)} paragraph(s) of non-Vietnamese OCR text"))
     return kept
 
 

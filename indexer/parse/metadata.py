@@ -47,8 +47,9 @@ def extract_metadata(doc_id: str, file: str, sha256: str, text: str,
     header = preamble[:15]
     meta = DocumentMeta(doc_id=doc_id, file=file, sha256=sha256)
     meta.doc_type, meta.number = _type_and_number(header)
-    meta.date, year = _date(header)
-    if meta.date is None and year:
+    meta.date, meta.year = _date(header)
+    if meta.date is None and meta.year:
+        year = meta.year
         meta.warnings.append(f"issue date left blank (draft?); year {year}")
     if meta.number is None:
         meta.warnings.append("document number left blank or not found")
@@ -198,12 +199,16 @@ def apply_corrections(meta: DocumentMeta, corrections: dict[str, dict[str, str]]
     if not row:
         return meta
     editable = {f.name for f in fields(DocumentMeta)} - {"doc_id", "file", "sha256", "inferred",
-                                                         "warnings", "n_chunks"}
+                                                         "warnings", "n_chunks", "year"}
     for key, value in row.items():
         if key in editable and value is not None and value.strip():
             setattr(meta, key, value.strip())
             if key in meta.inferred:
                 meta.inferred.remove(key)
+    if (row.get("date") or "").strip():
+        meta.year = int(meta.date[:4]) if meta.date[:4].isdigit() else meta.year
+    if (row.get("year") or "").strip().isdigit():
+        meta.year = int(row["year"].strip())
     if "province" in row and row["province"].strip() and "province_current" not in row:
         meta.province_current = gazetteer.current_province(meta.province)
     return meta

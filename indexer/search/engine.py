@@ -5,19 +5,19 @@ from __future__ import annotations
 
 import re
 import threading
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from indexer.errors import NotFound, QueryError
 from indexer.text.accents import AccentRestorer, edits1
 from indexer.parse.cite import cite
 from indexer.text.normalize import fold, normalize_text
-from indexer.records import Chunk, DocumentMeta
+from indexer.records import AlsoIn, Chunk, Context, DocumentMeta, Filters, Result  # noqa: F401 (re-exported)
 from indexer.text.segment import bm25_tokens, segment_text
 from indexer.index.store import IndexVersion, current_version_path, load_index
+from indexer.settings import MAX_QUERY_CHARS
 
-MAX_QUERY_CHARS = 2000
 RRF_K = 60
 POOL = 100  # candidates taken from each retriever before fusion
 
@@ -26,48 +26,6 @@ _STOPWORDS = {
     "để", "từ", "tại", "một", "này", "đó", "như", "nào", "gì", "bao", "nhiêu", "thì",
     "the", "of", "and", "in", "for", "to", "a", "an", "on", "what", "which", "how", "is", "are",
 }
-
-
-class QueryError(ValueError):
-    """A query that cannot be searched (empty, only punctuation …); the message says why."""
-
-
-@dataclass
-class Filters:
-    provinces: list[str] | None = None  # old or post-2025 names, any case, with or without accents
-    levels: list[str] | None = None
-    doc_types: list[str] | None = None
-    year_from: int | None = None
-    year_to: int | None = None
-    doc_ids: list[str] | None = None
-
-    def is_empty(self) -> bool:
-        return not any([self.provinces, self.levels, self.doc_types, self.year_from, self.year_to,
-                        self.doc_ids])
-
-
-@dataclass
-class Result:
-    rank: int
-    score: float
-    chunk_id: str
-    doc_id: str
-    file: str
-    title: str
-    province: str | None
-    issuer: str | None
-    number: str | None
-    date: str | None
-    section: str
-    text: str
-    citation: str
-    highlights: list[tuple[int, int]]
-    also_in: list[dict] = field(default_factory=list)
-
-    def to_dict(self) -> dict:
-        data = asdict(self)
-        data["highlights"] = [list(h) for h in self.highlights]
-        return data
 
 
 class SearchEngine:
@@ -131,30 +89,24 @@ class SearchEngine:
         elif mode == "hybrid":
             ranked = self._fused(version, query, mask)
         else:
-            raise ValueError(f"unknown search mode {mode!r}")
+            raise QueryError(f"unknown search mode {mode!r}", "choose hybrid, dense or bm25")
         return build_results(version, query, ranked, k, group_duplicates)
 
-    def context(self, chunk_id: str, before: int = 2, after: int = 2) -> dict:
+    def context(self, chunk_id: str, before: int = 2, after: int = 2) -> Context:
         """A clause with its neighbours and its parent section, for "show in document"."""
         version = self._version
         rows = {c.chunk_id: i for i, c in enumerate(version.chunks)}
         if chunk_id not in rows:
-            raise KeyError(f"unknown clause {chunk_id}")
+            raise NotFound(f"unknown clause {chunk_id}", "take a clause id from search results or `chunks DOC_ID`")
         row = rows[chunk_id]
         chunk = version.chunks[row]
         same_doc = [c for c in version.chunks if c.doc_id == chunk.doc_id]
         pos = next(i for i, c in enumerate(same_doc) if c.chunk_id == chunk_id)
         meta = version.documents[chunk.doc_id]
         section = [c for c in same_doc if c.section == chunk.section]
-        return {
-            "chunk": asdict(chunk),
-            "citation": cite(meta, chunk),
-            "before": [asdict(c) for c in same_doc[max(0, pos - before):pos]],
-            "after": [asdict(c) for c in same_doc[pos + 1:pos + 1 + after]],
-            "section": chunk.section,
-            "section_chunks": [asdict(c) for c in section],
-            "document": asdict(meta),
-        }
+        return Context(chunk=chunk, citation=cite(meta, chunk),
+                       before=same_doc[max(0, pos - before):pos], after=same_doc[pos + 1:pos + 1 + after],
+                       section=chunk.section, section_chunks=section, document=meta)
 
     # -- retrieval -------------------------------------------------------------
 
@@ -304,14 +256,8 @@ def doc_allowed(meta: DocumentMeta, filters: Filters) -> bool:
 
 
 def document_year(meta: DocumentMeta) -> int | None:
-    """Year of issue: from the date, else from a year written in a blank date line."""
-    if meta.date:
-        return int(meta.date[:4])
-    for warning in meta.warnings:
-        m = re.search(r"year (\d{4})", warning)
-        if m:
-            return int(m.group(1))
-    return None
+    """Year of issue (``DocumentMeta.year``: from the date, else from a dated line left blank)."""
+    return meta.year
 
 
 def filter_mask(version: IndexVersion, filters: Filters) -> np.ndarray:
@@ -353,10 +299,10 @@ def build_results(version: IndexVersion, query: str, fused: list[tuple[int, floa
         if group_duplicates:
             owner = next((r for s, r in groups if near_duplicate(s, shingles)), None)
             if owner is not None:
-                if owner.doc_id != chunk.doc_id and all(a["doc_id"] != chunk.doc_id for a in owner.also_in):
-                    owner.also_in.append({"doc_id": chunk.doc_id, "chunk_id": chunk.chunk_id,
-                                          "file": meta.file, "province": meta.province,
-                                          "citation": cite(meta, chunk), "text": chunk.text})
+                if owner.doc_id != chunk.doc_id and all(a.doc_id != chunk.doc_id for a in owner.also_in):
+                    owner.also_in.append(AlsoIn(doc_id=chunk.doc_id, chunk_id=chunk.chunk_id,
+                                                file=meta.file, province=meta.province,
+                                                citation=cite(meta, chunk), text=chunk.text))
                 continue
         if len(results) >= k:
             if not group_duplicates:
