@@ -65,7 +65,9 @@ class Library:
     @property
     def embedder(self):
         if self._embedder is None:
-            self._embedder = settings.load_embedder(self.model, self.precision)
+            from indexer.index.embed import load_embedder
+
+            self._embedder = load_embedder(self.model, self.precision)
         return self._embedder
 
     @property

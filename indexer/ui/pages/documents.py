@@ -9,7 +9,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from indexer.features.upload import MAX_UPLOAD_BYTES, UPLOAD_TYPES
+from indexer.settings import MAX_UPLOAD_BYTES, UPLOAD_TYPES
 from indexer.ui.components import md, show_error
 from indexer.ui.i18n import missing, t
 
