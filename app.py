@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from indexer import settings
 from indexer.api import Library
 from indexer.ui import state
 from indexer.ui.components import CSS, md
@@ -17,10 +18,11 @@ from indexer.ui.pages import PAGES
 from indexer.ui.pages.documents import show_missing_index
 
 
-@st.cache_resource(show_spinner="Đang tải mô hình và chỉ mục… / Loading the model and the index…")
-def load_library() -> Library:
-    """One library per process; its first search warms up the model and the word segmenter."""
-    lib = Library()
+@st.cache_resource(show_spinner="Đang tải mô hình và chỉ mục… / Loading the model and the index…",
+                   max_entries=2)
+def load_library(index_dir: str, corpus_dir: str, model: str | None) -> Library:
+    """One library per configuration; its first search warms up the model and the word segmenter."""
+    lib = Library(index_dir=index_dir, corpus_dir=corpus_dir, model=model)
     try:
         lib.search("khởi động tìm kiếm", k=1)
     except Exception:  # no index yet, or a broken model: the page explains it below
@@ -53,7 +55,7 @@ def main() -> None:
                             format_func=lambda p: t(f"page_{p}", n=n_export))
     st.title(t("title"))
     st.caption(t("subtitle"))
-    lib = load_library()
+    lib = load_library(str(settings.index_dir()), str(settings.corpus_dir()), settings.model_name())
     if not ready(lib):
         return
     filters, k = sidebar_filters(lib)

@@ -462,7 +462,10 @@ def test_topic_row_selector_follows_the_view_and_table_is_not_clipped(env):
     frame = at.dataframe[0]
     n_topics = len(frame.value.columns)
     assert n_topics >= 10
-    assert frame.proto.width_config.pixel_width >= 96 * n_topics  # every topic column has room
+    columns = json.loads(frame.proto.columns)
+    widths = [c.get("width") for name, c in columns.items() if name != "_index"]
+    assert len(widths) == n_topics and all(isinstance(w, int) and w >= 80 for w in widths)  # no squeezing
+    assert columns["_index"].get("pinned") is True  # row labels stay while the table scrolls sideways
     assert any("kéo ngang" in c.value for c in at.caption)
 
 
@@ -495,13 +498,13 @@ def test_year_filter_says_how_many_undated_documents_it_leaves_out(hostile_index
     monkeypatch.setenv("POLICY_INDEX_DIR", str(index))
     monkeypatch.setenv("POLICY_CORPUS_DIR", str(corpus))
     at = start(q="phát triển đô thị")
-    assert len(cards(at)) == 3
+    assert {"2021" in field(c, "cite") or "2024" in field(c, "cite") for c in cards(at)} == {True, False}
     assert any("1 văn bản không ghi ngày" in c.value for c in at.sidebar.caption)
     at.sidebar.slider(key="f_years").set_value((2022, 2024))
     rerun(at)
     assert [c.value for c in at.sidebar.caption if "không ghi ngày" in c.value] == [
         "Lọc theo năm bỏ qua 1 văn bản không ghi ngày ban hành."]
-    assert len(cards(at)) == 1
+    assert cards(at) and all("2024" in field(c, "cite") for c in cards(at))
 
 
 def rendered_texts(at: AppTest) -> list[str]:

@@ -42,9 +42,14 @@ _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&=^\"'])")
 
 # -- escaping -----------------------------------------------------------------------------
 
+_MD_ENTITIES = str.maketrans({"[": "&#91;", "]": "&#93;", "!": "&#33;", "*": "&#42;", "_": "&#95;",
+                              "`": "&#96;", "$": "&#36;", "~": "&#126;"})
+
+
 def esc(value) -> str:
-    """HTML-escaped text (None → empty); line breaks kept as <br>."""
-    return html.escape("" if value is None else str(value)).replace("\n", "<br>")
+    """HTML-escaped text (None → empty) in which no Markdown marker survives; line breaks as <br>."""
+    text = html.escape("" if value is None else str(value)).translate(_MD_ENTITIES)
+    return text.replace("\n", "<br>")
 
 
 def md(value) -> str:
