@@ -1,174 +1,236 @@
-"""PROVISIONAL (ui branch): the one front of the package, until arch's `indexer/api.py` lands.
+"""The one front of the package: `Library`. The CLI, the page and the benchmarks call only this
+and the public records (`indexer.records`, `Answer`, `CompareRow`, `Coverage`, `ExportRow`).
 
-Only the surface the page needs, as planned: `Library` with status, documents, facets, search,
-ask, compare, coverage, context, build, save_uploads, export.
+Nothing heavy happens in the constructor: listing documents and clauses, facets, status and
+phrase-only topic coverage read the index's SQLite catalogue; the model and the search
+indexes load on the first search, answer, comparison, semantic coverage or build, once per
+`Library`.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import threading
+from collections import Counter
 from pathlib import Path
+from typing import TYPE_CHECKING, Callable, Iterable
 
 from indexer import settings
-from indexer.records import DocumentMeta
-from indexer.search.engine import Filters, QueryError, Result, SearchEngine, doc_allowed, document_year
+from indexer.errors import CorpusError, IndexMismatch, IndexProblem, NotFound, PolicySearchError
+from indexer.records import (BuildReport, Chunk, Context, DocumentMeta, Facets, Filters, IndexStatus,
+                             ProvinceFacet, Result, UploadReport)
+from indexer.text.normalize import fold
 
-__all__ = ["Library", "Filters", "Result", "Status", "Facets", "ProvinceFacet", "CompareRow"]
+if TYPE_CHECKING:  # imported lazily at run time (start-up speed)
+    from indexer.features.answer import Answer
+    from indexer.features.compare import CompareRow
+    from indexer.features.export import ExportRow
+    from indexer.features.topics import Coverage
+    from indexer.index.store import Catalog
+    from indexer.search.engine import SearchEngine
 
+Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
-@dataclass
-class ProvinceFacet:
-    name: str  # as written in the documents
-    current: str | None  # post-2025 name
-    count: int  # documents
-
-
-@dataclass
-class Facets:
-    provinces: list[ProvinceFacet]
-    levels: list[str]
-    doc_types: list[str]
-    year_range: tuple[int, int] | None
-    n_undated: int
-
-
-@dataclass
-class Status:
-    exists: bool
-    index_dir: Path
-    corpus_dir: Path
-    version: str = ""
-    n_docs: int = 0
-    n_chunks: int = 0
-    model: str = ""
-    built_at: str = ""
-    index_type: str = ""
-    problem: Exception | None = None
-    changes: dict[str, list[str]] = field(default_factory=dict)
-    skipped: list[dict] = field(default_factory=list)
-
-
-@dataclass
-class CompareRow:
-    name: str
-    doc_ids: list[str]
-    result: Result | None
+__all__ = ["Library", "Filters", "Result", "DocumentMeta", "Chunk", "Context", "Facets", "IndexStatus",
+           "BuildReport", "UploadReport", "PolicySearchError"]
 
 
 class Library:
-    def __init__(self, index_dir=None, corpus_dir=None, model=None, precision=None):
+    """An index folder and its corpus folder, searched, asked, compared and rebuilt."""
+
+    def __init__(self, index_dir: str | Path | None = None, corpus_dir: str | Path | None = None,
+                 model=None, precision: str | None = None):
+        """``model``: a model name or path (None: the configured one), or an already loaded
+        `Embedder` to share between libraries."""
         self.index_dir = settings.index_dir(index_dir)
         self.corpus_dir = settings.corpus_dir(corpus_dir)
-        self.model, self.precision = model, precision
-        self._embedder = None
+        loaded = model is not None and not isinstance(model, (str, Path))
+        self.model = None if loaded else (str(model) if model else None)
+        self.precision = settings.model_precision(precision)
+        self._lock = threading.RLock()
+        self._embedder = model if loaded else None
         self._engine: SearchEngine | None = None
+        self._catalog: Catalog | None = None
+        self._hashes = None
+
+    # -- loading (lazy, once per instance) ----------------------------------------------------
 
     @property
     def embedder(self):
-        if self._embedder is None:
-            from indexer.index.embed import load_embedder
+        """The embedding model (loaded on first use)."""
+        with self._lock:
+            if self._embedder is None:
+                from indexer.index.embed import load_embedder
 
-            self._embedder = load_embedder(self.model, self.precision)
-        return self._embedder
+                self._embedder = load_embedder(self.model, self.precision)
+            return self._embedder
 
     @property
     def engine(self) -> SearchEngine:
-        if self._engine is None:
-            self._engine = SearchEngine(self.index_dir, self.embedder)
-        self._engine.refresh()
-        return self._engine
+        """The search engine on the live index version (follows new versions)."""
+        with self._lock:
+            if self._engine is None:
+                from indexer.search.engine import SearchEngine
 
-    def status(self) -> Status:
-        from indexer.features.upload import corpus_changes
+                self._engine = SearchEngine(self.index_dir, self.embedder)
+            self._engine.refresh()
+            return self._engine
 
+    def _live(self):
+        """The live version's documents and clauses: the engine's if loaded, else the catalogue."""
+        with self._lock:
+            if self._engine is not None:
+                return self.engine.version
+            from indexer.index.store import current_version_path, load_catalog
+
+            path = current_version_path(self.index_dir)
+            if self._catalog is None or self._catalog.path != path:
+                self._catalog = load_catalog(self.index_dir)
+            return self._catalog
+
+    # -- reading ----------------------------------------------------------------------------------
+
+    def status(self, check_corpus: bool = True) -> IndexStatus:
+        """The live index (or why there is none) and what changed in the corpus folder since."""
+        from indexer.index.corpus import HashCache, corpus_changes
+
+        status = IndexStatus(exists=False, index_dir=str(self.index_dir), corpus_dir=str(self.corpus_dir))
+        manifest = None
         try:
-            engine = self.engine
-        except Exception as exc:
-            return Status(False, self.index_dir, self.corpus_dir, problem=exc)
-        version = engine.version
-        manifest = version.manifest
-        return Status(True, self.index_dir, self.corpus_dir, version.name, manifest.n_docs,
-                      manifest.n_chunks, manifest.model_id, manifest.built_at, manifest.index_type,
-                      changes=corpus_changes(self.corpus_dir, manifest), skipped=list(manifest.skipped))
+            live = self._live()
+            manifest = live.manifest
+            status.exists, status.version = True, live.name
+            status.n_docs, status.n_chunks = manifest.n_docs, manifest.n_chunks
+            status.model, status.index_type, status.built_at = manifest.model_id, manifest.index_type, manifest.built_at
+            from indexer.records import Skipped
+
+            status.skipped = [Skipped(s.get("file", ""), s.get("reason", ""), s.get("sha256"))
+                              for s in manifest.skipped]
+        except IndexProblem as exc:
+            status.problem = exc
+        if check_corpus:
+            with self._lock:
+                self._hashes = self._hashes or HashCache()
+            status.changes = corpus_changes(self.corpus_dir, manifest, hasher=self._hashes)
+        return status
 
     def documents(self) -> list[DocumentMeta]:
-        return list(self.engine.version.documents.values())
+        """Every indexed document, in index order."""
+        return list(self._live().documents.values())
+
+    def document(self, doc_id: str) -> DocumentMeta:
+        documents = self._live().documents
+        if doc_id not in documents:
+            raise NotFound(f"no document '{doc_id}'", "see `python -m indexer docs`")
+        return documents[doc_id]
+
+    def chunks(self, doc_id: str) -> list[Chunk]:
+        """A document's clauses in order."""
+        live = self._live()
+        if doc_id not in live.documents:
+            raise NotFound(f"no document '{doc_id}'", "see `python -m indexer docs`")
+        return [c for c in live.chunks if c.doc_id == doc_id]
 
     def facets(self) -> Facets:
+        """Filter choices: provinces (old and post-2025 names), levels, types, years."""
         metas = self.documents()
-        names: dict[str, ProvinceFacet] = {}
-        for m in metas:
-            if m.province:
-                f = names.setdefault(m.province, ProvinceFacet(m.province, m.province_current, 0))
-                f.count += 1
-        years = [y for m in metas if (y := document_year(m))]
-        return Facets(sorted(names.values(), key=lambda f: f.name),
-                      sorted({m.level for m in metas if m.level}),
-                      sorted({m.doc_type for m in metas if m.doc_type}),
-                      (min(years), max(years)) if years else None,
-                      sum(1 for m in metas if document_year(m) is None))
+        counts: Counter[str] = Counter()
+        current: dict[str, str | None] = {}
+        for meta in metas:
+            for name in {meta.province, meta.province_current} - {None, ""}:
+                counts[name] += 1
+                current.setdefault(name, meta.province_current if name == meta.province else name)
+        years = [m.year for m in metas if m.year]
+        return Facets(
+            provinces=[ProvinceFacet(name, current[name], counts[name]) for name in sorted(counts, key=fold)],
+            levels=sorted({m.level for m in metas if m.level}, key=fold),
+            doc_types=sorted({m.doc_type for m in metas if m.doc_type}, key=fold),
+            year_min=min(years) if years else None, year_max=max(years) if years else None,
+            n_undated=sum(1 for m in metas if not m.year), n_docs=len(metas))
+
+    # -- searching ----------------------------------------------------------------------------------
 
     def search(self, query: str, k: int = 10, filters: Filters | None = None, group: bool = True,
                mode: str = "hybrid") -> list[Result]:
-        return self.engine.search(query, k=k, filters=filters, group_duplicates=group, mode=mode)
+        """Top-k clauses for a query (near-duplicates folded into ``also_in`` when ``group``)."""
+        return self.engine.search(query, k=min(k, settings.MAX_K), filters=filters,
+                                  group_duplicates=group, mode=mode)
 
-    def ask(self, question: str, filters: Filters | None = None, k: int = 8):
+    def ask(self, question: str, filters: Filters | None = None, k: int = settings.ANSWER_K) -> Answer:
+        """An extractive answer with citations, or "not found"."""
         from indexer.features.answer import answer
 
         return answer(self.engine, question, filters=filters, k=k)
 
-    def compare(self, query: str, by: str = "province", filters: Filters | None = None) -> list[CompareRow]:
-        from indexer.text.normalize import fold
+    def compare(self, query: str, by: str = "province", filters: Filters | None = None,
+                k: int = 1) -> list[CompareRow]:
+        """The best clause(s) of each province or document for ``query``."""
+        from indexer.features.compare import compare
 
-        filters = filters or Filters()
-        groups: dict[str, list[str]] = {}
-        for meta in self.documents():
-            if doc_allowed(meta, filters):
-                name = (meta.province or "?") if by == "province" else meta.doc_id
-                groups.setdefault(name, []).append(meta.doc_id)
-        base = {k: v for k, v in vars(filters).items() if k not in ("provinces", "doc_ids")}
-        rows = []
-        for name in sorted(groups, key=fold):
-            best = self.search(query, 1, Filters(**base, doc_ids=groups[name]))
-            rows.append(CompareRow(name, groups[name], best[0] if best else None))
-        return rows
+        return compare(self.engine, query, by=by, filters=filters, k=k)
 
-    def coverage(self, topic_ids=None, adhoc=(), semantic: bool = True):
-        from indexer.features.topics import adhoc_topic, coverage, load_topics
+    def coverage(self, topic_ids: list[str] | None = None, adhoc: Iterable[str] = (), semantic: bool = True,
+                 topics_file: str | Path | None = None) -> Coverage:
+        """Which documents mention which topics (the shipped topics, or ``topic_ids``, plus ad-hoc
+        phrases); ``semantic`` also matches topic descriptions with the model."""
+        from indexer.features.topics import Coverage, adhoc_topic, coverage, load_topics, select_topics
 
-        topics = [t for t in load_topics() if not topic_ids or t.id in topic_ids]
+        topics = select_topics(load_topics(topics_file), list(topic_ids or []))
         topics += [adhoc_topic(text) for text in adhoc]
-        engine = self.engine
-        try:
-            cells = coverage(engine.version, topics, embedder=engine.embedder if semantic else None)
-        except ValueError:
-            cells = coverage(engine.version, topics)
-        return topics, cells
+        if semantic and any(t.description for t in topics):
+            version = self.engine.version
+            try:
+                return Coverage(topics, coverage(version, topics, embedder=self.embedder), version.documents, True)
+            except IndexMismatch:  # vectors of another model: phrases only
+                pass
+        live = self._live()
+        return Coverage(topics, coverage(live, topics), live.documents, False)
 
-    def context(self, chunk_id: str, before: int = 2, after: int = 2):
-        return self.engine.context(chunk_id, before, after)
+    def context(self, chunk_id: str, before: int = 2, after: int = 2) -> Context:
+        """A clause with its neighbours and its section."""
+        return self.engine.context(chunk_id, before=before, after=after)
 
-    def build(self, progress=None, force: bool = False):
+    # -- changing ----------------------------------------------------------------------------------
+
+    def build(self, progress: Progress | None = None, force: bool = False,
+              index_type: str | None = None) -> BuildReport:
+        """Build or update the index of the corpus folder; ``progress(stage, done, total)``."""
         from indexer.index.build import build_index
 
-        report = build_index(self.corpus_dir, self.index_dir, self.embedder, progress=progress)
-        if self._engine is not None:
-            self._engine.refresh()
+        if not self.corpus_dir.is_dir():
+            raise CorpusError(f"corpus folder not found: {self.corpus_dir}",
+                              "create it, or give the folder: python -m indexer build FOLDER")
+        report = build_index(self.corpus_dir, self.index_dir, self.embedder,
+                             index_type=settings.index_type(index_type), progress=progress, force=force)
+        with self._lock:
+            self._catalog = None
         return report
 
-    def save_uploads(self, files, t=None):
-        from indexer.features.upload import plain, save_uploads
+    def save_uploads(self, files: list[tuple[str, bytes]]) -> UploadReport:
+        """Save uploaded files into the corpus folder (never overwriting); rebuild to index them."""
+        from indexer.features.upload import store_uploads
 
-        return save_uploads(files, self.corpus_dir, t=t or plain)
+        return store_uploads(files, self.corpus_dir)
 
-    def export(self, rows, fmt: str):
+    # -- exporting ----------------------------------------------------------------------------------
+
+    def export_rows(self, items, note: str | None = None) -> list[ExportRow]:
+        """Export rows (text, citation, document metadata) for search results, the sentences of
+        an `Answer`, or the evidence of a topic `Cell`."""
+        from indexer.features.answer import Answer
+        from indexer.features.export import rows_from_answer, rows_from_cell, rows_from_results
+        from indexer.features.topics import Cell
+
+        documents = self._live().documents
+        if isinstance(items, Answer):
+            return rows_from_answer(items, documents, note)
+        if isinstance(items, Cell):
+            return rows_from_cell(items, documents, note)
+        return rows_from_results(items, documents, note or "")
+
+    def export(self, rows: Iterable[ExportRow | Result], fmt: str) -> bytes:
+        """``rows`` (export rows, or search results) as csv | xlsx | docx | md | json bytes."""
         from indexer.features.export import export
 
-        return export(rows, fmt)
-
-    def version(self) -> str:
-        """Name of the index version served now (cheap: follows a newly published build)."""
-        return self.engine.version.name
-
-    def allowed_documents(self, filters: Filters | None) -> list[str]:
-        """Ids of the documents that pass the filters."""
-        return [m.doc_id for m in self.documents() if doc_allowed(m, filters or Filters())]
+        rows = list(rows)
+        if any(isinstance(r, Result) for r in rows):
+            rows = [self.export_rows([r])[0] if isinstance(r, Result) else r for r in rows]
+        return export(rows, fmt)[0]

@@ -1,37 +1,49 @@
-"""Command line: ``python -m indexer build | docs | chunks | search | ask | topics | prepare-model``.
+"""Command line: ``python -m indexer build | docs | chunks | search | ask | compare | topics | export |
+prepare-model``.
 
-A thin layer over the package API; the app uses the same functions.
+A thin layer over `indexer.api.Library`. Every expected failure is a `PolicySearchError` (or an
+OSError): one line ``error: <message> — <hint>`` on stderr, exit code 2, no traceback.
 """
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from dataclasses import asdict
 from pathlib import Path
 
-from indexer import settings as config
+from indexer import settings
+from indexer.errors import PolicySearchError, QueryError
+
+EXIT_ERROR = 2
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = _parser()
-    args = parser.parse_args(argv)
+    args = _parser().parse_args(argv)
     try:
         return args.func(args)
     except KeyboardInterrupt:
         print("Interrupted.", file=sys.stderr)
         return 130
-    except Exception as exc:  # every known failure becomes one clear line, not a traceback
-        from indexer.index.build import BuildLocked, NothingToBuild
-        from indexer.search.engine import QueryError
-        from indexer.index.store import IndexProblem
+    except PolicySearchError as exc:
+        return _fail(str(exc))
+    except BrokenPipeError:  # output piped into `head` …: stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    except OSError as exc:  # disk full, permission denied … on a file the user named
+        where = f" ({exc.filename})" if exc.filename else ""
+        return _fail(f"{exc.strerror or exc}{where} — check the path and its permissions")
 
-        if isinstance(exc, (IndexProblem, BuildLocked, NothingToBuild, QueryError, FileNotFoundError,
-                            KeyError, ValueError)):
-            print(f"error: {exc}", file=sys.stderr)
-            return 2
-        raise
 
+def _fail(text: str) -> int:
+    """Print one printable line on stderr and return the error exit code."""
+    line = "".join(ch if ch.isprintable() else " " for ch in " ".join(text.split()))
+    print(f"error: {line}", file=sys.stderr)
+    return EXIT_ERROR
+
+
+# -- arguments ---------------------------------------------------------------------------------
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m indexer",
@@ -41,7 +53,7 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("build", help="build or update the index of a corpus folder")
     p.add_argument("corpus_dir", nargs="?", default=None)
     _common(p, model=True)
-    p.add_argument("--index-type", choices=["flat", "hnsw", "ivfpq"], default="flat",
+    p.add_argument("--index-type", choices=list(settings.INDEX_TYPES), default=None,
                    help="FAISS index: exact (flat, default) or approximate for large corpora")
     p.add_argument("--force", action="store_true", help="re-read and re-embed every file")
     p.set_defaults(func=cmd_build)
@@ -63,12 +75,18 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("ask", help="answer a question from the documents, with citations")
     p.add_argument("question")
-    _search_options(p)
+    _search_options(p, k=settings.ANSWER_K)
     p.set_defaults(func=cmd_ask)
+
+    p = sub.add_parser("compare", help="the best clause of each province (or document) for a question")
+    p.add_argument("query")
+    p.add_argument("--by", choices=list(settings.COMPARE_BY), default="province")
+    _search_options(p, k=1)
+    p.set_defaults(func=cmd_compare)
 
     p = sub.add_parser("topics", help="which documents and provinces mention each topic")
     p.add_argument("topic_ids", nargs="*")
-    p.add_argument("--topics-file", help="topic definitions (default: indexer/topics.yaml)")
+    p.add_argument("--topics-file", help="topic definitions (default: indexer/features/topics.yaml)")
     p.add_argument("--by-province", action="store_true", help="one line per province")
     p.add_argument("--current-names", action="store_true",
                    help="roll up by post-2025 province names")
@@ -76,6 +94,13 @@ def _parser() -> argparse.ArgumentParser:
                    help="phrases only: skip the model-based match of topic descriptions (faster)")
     _common(p)
     p.set_defaults(func=cmd_topics)
+
+    p = sub.add_parser("export", help="export the top clauses of a search with their citations")
+    p.add_argument("query")
+    p.add_argument("--format", required=True, choices=list(settings.EXPORT_FORMATS))
+    p.add_argument("--out", required=True, help="file to write")
+    _search_options(p, json_flag=False)
+    p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("prepare-model", help="make the embedding model available offline")
     _common(p, model=True, json_flag=False)
@@ -89,11 +114,11 @@ def _common(p: argparse.ArgumentParser, model: bool = False, json_flag: bool = T
         p.add_argument("--json", action="store_true", help="machine-readable output")
     if model:
         p.add_argument("--model", default=None, help="sentence-transformers model name or path")
-        p.add_argument("--precision", choices=["fp32", "int8", "bf16"], default=None)
+        p.add_argument("--precision", choices=list(settings.PRECISIONS), default=None)
 
 
-def _search_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--k", type=int, default=10)
+def _search_options(p: argparse.ArgumentParser, k: int = 10, json_flag: bool = True) -> None:
+    p.add_argument("--k", type=int, default=k)
     p.add_argument("--province", action="append", help="old or post-2025 province name (repeatable)")
     p.add_argument("--level", action="append")
     p.add_argument("--doc-type", action="append")
@@ -101,19 +126,31 @@ def _search_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--year-to", type=int)
     p.add_argument("--doc", action="append", help="restrict to a document id (repeatable)")
     p.add_argument("--no-group", action="store_true", help="show near-duplicate clauses separately")
-    _common(p, model=True)
+    _common(p, model=True, json_flag=json_flag)
 
 
-# -- commands ------------------------------------------------------------------
+def _library(args, corpus_dir: str | None = None):
+    from indexer.api import Library
+
+    return Library(index_dir=args.index_dir, corpus_dir=corpus_dir, model=getattr(args, "model", None),
+                   precision=getattr(args, "precision", None))
+
+
+def _filters(args):
+    from indexer.records import Filters
+
+    return Filters(provinces=args.province, levels=args.level, doc_types=args.doc_type,
+                   year_from=args.year_from, year_to=args.year_to, doc_ids=args.doc)
+
+
+def _print_json(data) -> None:
+    print(json.dumps(data, ensure_ascii=False, indent=1))
+
+
+# -- commands ------------------------------------------------------------------------------------
 
 def cmd_build(args) -> int:
-    from indexer.index.build import build_index
-
-    corpus = config.corpus_dir(args.corpus_dir)
-    if not corpus.is_dir():
-        raise FileNotFoundError(f"corpus folder not found: {corpus}")
-    index_dir = config.index_dir(args.index_dir)
-    embedder = config.load_embedder(args.model, args.precision)
+    lib = _library(args, corpus_dir=args.corpus_dir)
     bars: dict[str, object] = {}
 
     def progress(stage: str, done: int, total: int) -> None:
@@ -130,9 +167,8 @@ def cmd_build(args) -> int:
         if done >= total:
             bar.close()
 
-    report = build_index(corpus, index_dir, embedder, index_type=args.index_type,
-                         progress=progress, force=args.force)
-    _print_build_summary(report, index_dir)
+    report = lib.build(progress=progress, force=args.force, index_type=args.index_type)
+    _print_build_summary(report, lib.index_dir)
     return 0
 
 
@@ -152,139 +188,134 @@ def _print_build_summary(report, index_dir: Path) -> None:
     print(f"  total {report.seconds:.1f} s")
 
 
-def _load(args):
-    from indexer.index.store import load_index
-
-    return load_index(config.index_dir(args.index_dir))
-
-
 def cmd_docs(args) -> int:
-    version = _load(args)
-    docs = [asdict(d) for d in version.documents.values()]
+    docs = _library(args).documents()
     if args.json:
-        print(json.dumps(docs, ensure_ascii=False, indent=1))
+        _print_json([asdict(d) for d in docs])
         return 0
     for d in docs:
-        print(f"{d['doc_id']}\n  {d['doc_type']} {d['number'] or '(chưa ghi số)'} "
-              f"{d['date'] or '(chưa ghi ngày)'} — {d['issuer']} — {d['province']}"
-              f" ({d['n_chunks']} clauses)")
-        for w in d["warnings"]:
+        print(f"{d.doc_id}\n  {d.doc_type} {d.number or '(chưa ghi số)'} "
+              f"{d.date or '(chưa ghi ngày)'} — {d.issuer} — {d.province} ({d.n_chunks} clauses)")
+        for w in d.warnings:
             print(f"  ! {w}")
     return 0
 
 
 def cmd_chunks(args) -> int:
-    version = _load(args)
-    if args.doc_id not in version.documents:
-        raise KeyError(f"no document '{args.doc_id}'; see `python -m indexer docs`")
-    chunks = [c for c in version.chunks if c.doc_id == args.doc_id]
+    chunks = _library(args).chunks(args.doc_id)
     rows = [{"chunk_id": c.chunk_id, "section": c.section, "text": c.text, "start": c.start,
              "end": c.end, "zone": c.zone, "segmented": c.segmented} for c in chunks]
     if args.json:
-        print(json.dumps(rows, ensure_ascii=False, indent=1))
+        _print_json(rows)
         return 0
     for r in rows:
         print(f"[{r['chunk_id']}] {r['section']}\n    {r['text'][:300]}")
     return 0
 
 
-def _engine(args):
-    from indexer.search.engine import SearchEngine
-
-    return SearchEngine(config.index_dir(args.index_dir), config.load_embedder(args.model, args.precision))
-
-
-def _filters(args):
-    from indexer.search.engine import Filters
-
-    return Filters(provinces=args.province, levels=args.level, doc_types=args.doc_type,
-                   year_from=args.year_from, year_to=args.year_to, doc_ids=args.doc)
-
-
 def cmd_search(args) -> int:
-    from indexer.search.engine import QueryError
-
     if not args.query and not args.batch:
-        raise ValueError("give a QUERY or --batch FILE.jsonl")
-    engine = _engine(args)
+        raise QueryError("no query", "give a QUERY or --batch FILE.jsonl")
+    lib = _library(args)
     filters = _filters(args)
     if args.batch:
-        for line_no, line in enumerate(Path(args.batch).read_text(encoding="utf-8").splitlines(), 1):
-            if not line.strip():
-                continue
-            item = json.loads(line)
-            try:
-                results = engine.search(item["query"], k=args.k, filters=filters,
-                                        group_duplicates=not args.no_group)
-                out = {"id": item.get("id", line_no), "results": [r.to_dict() for r in results]}
-            except QueryError as exc:
-                out = {"id": item.get("id", line_no), "results": [], "error": str(exc)}
-            print(json.dumps(out, ensure_ascii=False))
-        return 0
-    results = engine.search(args.query, k=args.k, filters=filters, group_duplicates=not args.no_group)
+        return _search_batch(lib, args, filters)
+    results = lib.search(args.query, k=args.k, filters=filters, group=not args.no_group)
     if args.json:
-        print(json.dumps([r.to_dict() for r in results], ensure_ascii=False, indent=1))
+        _print_json([r.to_dict() for r in results])
         return 0
     if not results:
         print("No matching clause.")
     for r in results:
         print(f"{r.rank}. [{r.score:.4f}] {r.citation}\n   {r.section}\n   {r.text[:400]}")
         for other in r.also_in:
-            print(f"   also in: {other['citation']}")
+            print(f"   also in: {other.citation}")
+    return 0
+
+
+def _search_batch(lib, args, filters) -> int:
+    """One JSON line per query of the batch file; a bad query gets an "error" field, not an exit."""
+    for line_no, line in enumerate(Path(args.batch).read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+        except ValueError as exc:
+            raise QueryError(f"{args.batch}:{line_no}: not a JSON line ({exc})",
+                             'write one {"id": …, "query": …} object per line') from None
+        if not isinstance(item, dict) or "query" not in item:
+            raise QueryError(f"{args.batch}:{line_no}: no \"query\" field",
+                             'write one {"id": …, "query": …} object per line')
+        try:
+            results = lib.search(item["query"], k=args.k, filters=filters, group=not args.no_group)
+            out = {"id": item.get("id", line_no), "results": [r.to_dict() for r in results]}
+        except QueryError as exc:
+            out = {"id": item.get("id", line_no), "results": [], "error": str(exc)}
+        print(json.dumps(out, ensure_ascii=False))
     return 0
 
 
 def cmd_ask(args) -> int:
-    from indexer.features.answer import answer
-
-    engine = _engine(args)
-    result = answer(engine, args.question, filters=_filters(args))
+    result = _library(args).ask(args.question, filters=_filters(args), k=args.k)
     if args.json:
-        print(json.dumps(result.to_dict(), ensure_ascii=False, indent=1))
+        _print_json(result.to_dict())
         return 0
     print(result.render_text())
     return 0
 
 
-def cmd_topics(args) -> int:
-    from indexer.features.topics import coverage, load_topics, province_rollup
+def cmd_compare(args) -> int:
+    rows = _library(args).compare(args.query, by=args.by, filters=_filters(args), k=args.k)
+    if args.json:
+        _print_json({"query": args.query, "by": args.by, "rows": [r.to_dict() for r in rows]})
+        return 0
+    for row in rows:
+        print(f"{row.group} ({len(row.doc_ids)} document(s))")
+        if not row.results:
+            print("   — no matching clause")
+        for r in row.results:
+            print(f"   [{r.score:.4f}] {r.citation}\n   {r.text[:400]}")
+    return 0
 
-    version = _load(args)
-    topics = load_topics(args.topics_file)
-    if args.topic_ids:
-        unknown = set(args.topic_ids) - {t.id for t in topics}
-        if unknown:
-            raise KeyError(f"unknown topic id(s): {', '.join(sorted(unknown))}")
-        topics = [t for t in topics if t.id in args.topic_ids]
-    embedder = None
-    if not args.no_semantic and any(t.description for t in topics):
-        embedder = config.load_embedder()
-    cells = coverage(version, topics, embedder=embedder)
+
+def cmd_topics(args) -> int:
+    lib = _library(args)
+    result = lib.coverage(args.topic_ids, semantic=not args.no_semantic, topics_file=args.topics_file)
     if args.by_province:
-        rows = province_rollup(version, cells, current_names=args.current_names)
+        rows = result.rollup(current_names=args.current_names)
         if args.json:
-            print(json.dumps({"provinces": rows}, ensure_ascii=False, indent=1))
-        else:
-            for row in rows:
-                mentioned = [f"{t} ({', '.join(info['documents'])})"
-                             for t, info in row["topics"].items() if info["mentioned"]]
-                print(f"{row['province']} — {len(row['documents'])} document(s): "
-                      f"{', '.join(row['documents'])}")
-                print("    mentions: " + ("; ".join(mentioned) if mentioned else "none"))
+            _print_json({"provinces": rows})
+            return 0
+        for row in rows:
+            mentioned = [f"{t} ({', '.join(info['documents'])})"
+                         for t, info in row["topics"].items() if info["mentioned"]]
+            print(f"{row['province']} — {len(row['documents'])} document(s): {', '.join(row['documents'])}")
+            print("    mentions: " + ("; ".join(mentioned) if mentioned else "none"))
         return 0
     if args.json:
-        print(json.dumps({"cells": [c.to_dict() for c in cells]}, ensure_ascii=False, indent=1))
+        _print_json(result.to_dict())
         return 0
-    for c in cells:
+    for c in result.cells:
         mark = f"{c.count} clause(s)" if c.mentioned else "—"
         print(f"{c.topic:<22} {c.province or '?':<14} {c.doc_id:<60} {mark}")
+    return 0
+
+
+def cmd_export(args) -> int:
+    lib = _library(args)
+    results = lib.search(args.query, k=args.k, filters=_filters(args))
+    rows = lib.export_rows(results, note=f"tìm kiếm: {args.query}")
+    data = lib.export(rows, args.format)
+    out = Path(args.out)
+    out.write_bytes(data)
+    print(f"exported {len(rows)} clause(s) to {out} ({args.format}, {len(data)} bytes)")
     return 0
 
 
 def cmd_prepare_model(args) -> int:
     from indexer.index.embed import ensure_model, resolve_model
 
-    spec = resolve_model(config.model_name(args.model), config.model_precision(args.precision))
+    spec = resolve_model(args.model, args.precision)
     path = ensure_model(spec)
     print(f"model ready: {spec.name} ({path})")
     return 0

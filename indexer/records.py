@@ -238,3 +238,74 @@ class Context:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+
+# -- uploads -----------------------------------------------------------------------------------
+
+@dataclass
+class UploadItem:
+    """What happened to one uploaded file."""
+
+    name: str  # the safe name it was given
+    status: str  # saved | renamed | duplicate | refused
+    saved_as: str | None = None  # the file name in the corpus folder
+    duplicate_of: str | None = None  # the corpus file with the same bytes
+    reason_key: str | None = None  # why refused: bad_name | bad_type | empty_file | too_large | unusable
+    reason_values: dict = field(default_factory=dict)  # values of the reason (suffix, size, reason …)
+
+
+@dataclass
+class UploadReport:
+    """The outcome of saving a batch of uploads."""
+
+    items: list[UploadItem] = field(default_factory=list)
+
+    @property
+    def saved(self) -> list[str]:
+        return [i.saved_as for i in self.items if i.saved_as]
+
+
+# -- library front -----------------------------------------------------------------------------
+
+@dataclass
+class IndexStatus:
+    """The live index and how the corpus folder differs from it."""
+
+    exists: bool
+    index_dir: str
+    corpus_dir: str
+    version: str | None = None
+    n_docs: int = 0
+    n_chunks: int = 0
+    model: str | None = None  # model id the index was built with
+    index_type: str | None = None
+    built_at: str | None = None
+    problem: Exception | None = None  # a PolicySearchError when the index cannot be used
+    changes: CorpusChanges = field(default_factory=CorpusChanges)
+    skipped: list[Skipped] = field(default_factory=list)
+
+    @property
+    def stale(self) -> bool:
+        return bool(self.changes)
+
+
+@dataclass
+class ProvinceFacet:
+    """A province name found in the documents (old or post-2025), and how many documents it has."""
+
+    name: str
+    current_name: str | None
+    n_docs: int
+
+
+@dataclass
+class Facets:
+    """The filter choices the indexed documents offer."""
+
+    provinces: list[ProvinceFacet] = field(default_factory=list)
+    levels: list[str] = field(default_factory=list)
+    doc_types: list[str] = field(default_factory=list)
+    year_min: int | None = None
+    year_max: int | None = None
+    n_undated: int = 0  # documents without a year: a year filter leaves them out
+    n_docs: int = 0

@@ -148,9 +148,3 @@ def llm_timeout() -> float:
     except (TypeError, ValueError):
         raise SettingsError(f"POLICY_LLM_TIMEOUT must be a number of seconds, got {value!r}") from None
 
-
-def load_embedder(model: str | None = None, precision: str | None = None):
-    """Deprecated path: use ``indexer.index.embed.load_embedder`` (kept for old callers)."""
-    from indexer.index.embed import load_embedder as _load
-
-    return _load(model, precision)

@@ -21,7 +21,7 @@ import pytest
 from filelock import FileLock
 
 from indexer import cli
-from indexer import settings as config
+from indexer.index import embed
 from indexer.index.build import BuildLocked, _hash, build_index
 from indexer.search.engine import Filters, SearchEngine
 from indexer.index.store import current_version_path, load_index
@@ -175,12 +175,12 @@ def test_second_build_is_refused_while_one_runs(index_copy, embedder, monkeypatc
     with FileLock(str(index_copy / "build.lock")):
         with pytest.raises(BuildLocked, match="Another build is running"):
             build_index(CORPUS, index_copy, embedder)
-        monkeypatch.setattr(config, "load_embedder", lambda *a, **k: embedder)
+        monkeypatch.setattr(embed, "load_embedder", lambda *a, **k: embedder)
         code = cli.main(["build", str(CORPUS), "--index-dir", str(index_copy)])
         err = capsys.readouterr().err
         assert code != 0
         lines = [line for line in err.splitlines() if line.strip()]
-        assert lines == [f"error: Another build is running on {index_copy}; wait for it to finish."]
+        assert lines == [f"error: Another build is running on {index_copy} — wait for it to finish"]
     assert build_index(CORPUS, index_copy, embedder).up_to_date  # the lock is free again
 
 

@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from indexer import cli
-from indexer import settings as config
+from indexer.index import embed
 from indexer.search.engine import Filters, QueryError
 
 from conftest import ROOT
@@ -79,7 +79,7 @@ def test_odd_parameters(engine):
 
 
 def test_cli_search_errors_are_one_line(engine, monkeypatch, capsys):
-    monkeypatch.setattr(config, "load_embedder", lambda *a, **k: engine.embedder)
+    monkeypatch.setattr(embed, "load_embedder", lambda *a, **k: engine.embedder)
     index = str(engine.index_dir)
     for query in ["!!!", "\x1b\x07\x00", "((((", ""]:
         code = cli.main(["search", query, "--index-dir", index])

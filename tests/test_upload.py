@@ -1,18 +1,16 @@
-"""indexer.upload: checking and saving uploads, and corpus changes (no Streamlit, no model)."""
+"""indexer.features.upload: checking and saving uploads (no Streamlit, no model)."""
 from __future__ import annotations
 
 import inspect
 import os
 import subprocess
 import sys
-from types import SimpleNamespace
 
 from conftest import ROOT
 from indexer.features import upload
-from indexer.index.build import file_sha256, list_corpus
-from indexer.features.upload import (MAX_NAME_BYTES, MAX_UPLOAD_BYTES, UPLOAD_TYPES, corpus_changes, file_hashes,
-                            safe_filename, save_uploads, unique_path, unusable_reason, upload_problem,
-                            write_new_file)
+from indexer.features.upload import (MAX_NAME_BYTES, MAX_UPLOAD_BYTES, UPLOAD_TYPES, safe_filename,
+                                     save_uploads, store_uploads, unique_path, unusable_reason,
+                                     upload_problem, write_new_file)
 
 PLAN = ("UBND TỈNH THỬ NGHIỆM\nKẾ HOẠCH\nPhát triển đô thị thử nghiệm\n\n"
         "I. MỤC TIÊU\n1. Phát triển hệ thống cáp treo đô thị ven biển đến năm 2030.\n"
@@ -72,12 +70,12 @@ def test_unusable_reason_parses_in_a_scratch_folder(tmp_path):
 
 
 def test_unusable_reason_survives_a_parser_bug(monkeypatch):
-    import indexer.index.build
+    import indexer.features.upload
 
     def broken(path, doc_id):
         raise ZeroDivisionError
 
-    monkeypatch.setattr(indexer.index.build, "parse_file", broken)
+    monkeypatch.setattr(indexer.features.upload, "parse_file", broken)
     assert unusable_reason("plan.txt", PLAN) == "could not be processed (ZeroDivisionError)"
 
 
@@ -143,52 +141,21 @@ def test_save_uploads_keeps_an_unusable_name_in_the_message(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
-def manifest_of(corpus, skipped=()):
-    """A manifest-like object as if ``corpus`` had just been indexed, ``skipped`` files aside."""
-    files, _ = list_corpus(corpus)
-    skipped = list(skipped)
-    indexed = {p.name: file_sha256(p) for p in files if p.name not in {s["file"] for s in skipped}}
-    indexed["__pipeline__"] = "2"
-    return SimpleNamespace(files=indexed, skipped=skipped)
-
-
-def test_corpus_changes(tmp_path):
-    assert corpus_changes(tmp_path / "missing", SimpleNamespace(files={}, skipped=[])) == {}
+def test_store_uploads_reports_structured_outcomes(tmp_path):
     corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    for name in ("a.txt", "b.txt", "c.txt"):
-        (corpus / name).write_bytes(PLAN + name.encode())
-    manifest = manifest_of(corpus)
-    assert corpus_changes(corpus, manifest) == {}
-
-    (corpus / "a.txt").write_bytes(PLAN + b"edited")
-    (corpus / "c.txt").unlink()
-    (corpus / "d.txt").write_bytes(PLAN + b"d")
-    (corpus / "bad.pdf").write_bytes(b"not a pdf")
-    (corpus / "notes.xyz").write_bytes(b"ignored")  # not a corpus file type
-    (corpus / ".hidden.txt").write_bytes(b"ignored")
-    assert corpus_changes(corpus, manifest) == {
-        "new": ["bad.pdf", "d.txt"], "changed": ["a.txt"], "removed": ["c.txt"]}
-
-    # a file skipped by the last build is not "new" again until its content changes
-    skipped = [{"file": "bad.pdf", "reason": "not a PDF", "sha256": file_sha256(corpus / "bad.pdf")}]
-    manifest = manifest_of(corpus, skipped=skipped)
-    assert corpus_changes(corpus, manifest) == {}
-    (corpus / "bad.pdf").write_bytes(b"still not a pdf")
-    assert corpus_changes(corpus, manifest) == {"new": ["bad.pdf"]}
+    report = store_uploads([("a.md", PLAN), ("b.md", PLAN), ("c.exe", b"MZ"), ("d.txt", b"")], corpus)
+    assert [(i.name, i.status) for i in report.items] == [
+        ("a.md", "saved"), ("b.md", "duplicate"), ("c.exe", "refused"), ("d.txt", "refused")]
+    assert report.saved == ["a.md"] and report.items[1].duplicate_of == "a.md"
+    assert report.items[2].reason_key == "bad_type" and report.items[2].reason_values["suffix"] == ".exe"
+    assert report.items[3].reason_key == "empty_file"
+    again = store_uploads([("a.md", PLAN.replace(b"2030", b"2040"))], corpus)
+    assert again.items[0].status == "renamed" and again.saved == ["a-2.md"]
 
 
-def test_corpus_changes_uses_the_given_hasher(tmp_path):
-    (tmp_path / "a.txt").write_bytes(PLAN)
-    seen = []
+def test_upload_limit_is_the_streamlit_limit():
+    """One value: the page's maxUploadSize (MB) is the package's upload limit."""
+    import tomllib
 
-    def hasher(folder, signature):
-        seen.append((folder, signature))
-        return file_hashes(folder, signature)
-
-    manifest = manifest_of(tmp_path)
-    assert corpus_changes(tmp_path, manifest, hasher=hasher) == {}
-    [(folder, signature)] = seen
-    stat = (tmp_path / "a.txt").stat()
-    assert folder == str(tmp_path) and signature == (("a.txt", stat.st_size, stat.st_mtime_ns),)
-    assert file_hashes(folder, signature) == {"a.txt": file_sha256(tmp_path / "a.txt")}
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    assert config["server"]["maxUploadSize"] * 2**20 == MAX_UPLOAD_BYTES

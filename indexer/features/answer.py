@@ -14,20 +14,20 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
+from indexer.records import Filters, Result
+from indexer.search.engine import SearchEngine
 from indexer.text.normalize import fold
-from indexer.search.engine import Filters, Result, SearchEngine
+from indexer.text.sentences import split_sentences
+from indexer.text.stopwords import FOLDED as FOLDED_STOPWORDS
 
 # Calibrated on questions the corpus answers and questions it cannot (see tests/test_answer.py
 # and benchmarks/eval_retrieval.py): a best-sentence similarity below this means "not found".
 MIN_SIMILARITY = 0.855
 NOT_FOUND = "Không tìm thấy câu trả lời trong các văn bản đã lập chỉ mục."
 
-_SENTENCE_END = re.compile(r"(?<=[.;!?])\s+(?=[\"“(]?[A-ZĐÀ-Ỹ0-9-])|\n+")
 _CROSS_DOC = re.compile(r"\b(cac tinh|cac dia phuong|so sanh|giua cac|moi tinh|tung tinh|"
                         r"nhung tinh|provinces|compare|each province)\b")
-_CONTENT_STOP = {"va", "cua", "cac", "nhung", "cho", "voi", "trong", "duoc", "la", "co", "den", "ve",
-                 "theo", "de", "tu", "tai", "mot", "nay", "do", "nhu", "nao", "gi", "bao", "nhieu",
-                 "thi", "nam", "the", "of", "and", "in", "what", "which", "how", "is"}
+_CONTENT_STOP = FOLDED_STOPWORDS | {"nam"}  # "năm" (year) is in most questions
 
 
 @dataclass
@@ -63,12 +63,6 @@ class Answer:
         if self.generated:
             lines.insert(0, self.generated + "\n")
         return "\n".join(lines)
-
-
-def split_sentences(text: str) -> list[str]:
-    """Sentences of a clause; numbers such as 13,3-16% or 5.000 ha stay whole."""
-    parts = [p.strip(" -–+•\t") for p in _SENTENCE_END.split(text)]
-    return [p for p in parts if len(p) >= 15]
 
 
 def content_terms(text: str) -> set[str]:

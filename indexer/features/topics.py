@@ -20,7 +20,7 @@ import numpy as np
 from indexer.parse.cite import cite
 from indexer.text.normalize import fold, normalize_text
 from indexer.records import Chunk, DocumentMeta
-from indexer.errors import IndexCorrupt, IndexMismatch, TopicsError
+from indexer.errors import IndexCorrupt, IndexMismatch, NotFound, TopicsError
 
 DEFAULT_TOPICS_FILE = Path(__file__).with_name("topics.yaml")
 # Cosine similarities of the default model (multilingual-e5-small) are compressed into
@@ -386,3 +386,34 @@ def rollup_of(documents: dict[str, DocumentMeta], cells: list[Cell],
             entry["documents"].append(cell.doc_id)
     return sorted(rows.values(), key=lambda r: (r["province"] == UNKNOWN_PROVINCE,
                                                 fold(r["province"])))
+
+
+@dataclass
+class Coverage:
+    """Which documents mention which topics: the cells, and the province view of them."""
+
+    topics: list[Topic]
+    cells: list[Cell]
+    documents: dict[str, DocumentMeta]
+    semantic: bool = False  # whether topic descriptions were matched by the model too
+
+    def rollup(self, current_names: bool = False) -> list[dict]:
+        """One row per province (see `province_rollup`)."""
+        return rollup_of(self.documents, self.cells, current_names)
+
+    def cell(self, topic_id: str, doc_id: str) -> Cell | None:
+        return next((c for c in self.cells if c.topic == topic_id and c.doc_id == doc_id), None)
+
+    def to_dict(self) -> dict:
+        return {"cells": [c.to_dict() for c in self.cells]}
+
+
+def select_topics(topics: list[Topic], ids: list[str] | None) -> list[Topic]:
+    """The topics of ``ids`` (all when None or empty); NotFound names unknown ids."""
+    if not ids:
+        return topics
+    unknown = set(ids) - {t.id for t in topics}
+    if unknown:
+        raise NotFound(f"unknown topic id(s): {', '.join(sorted(unknown))}",
+                       "see the ids with `python -m indexer topics`")
+    return [t for t in topics if t.id in ids]

@@ -1,4 +1,5 @@
-"""Uploads into the corpus folder and corpus-vs-index changes, without any user interface.
+"""Uploads into the corpus folder, without any user interface (what changed since the last
+build is `indexer.index.corpus.corpus_changes`, the one staleness check).
 
 Used by the Streamlit page (app.py), which only adds widgets, caching and its labels. Messages
 for the user are produced through a translator ``t(key, **values) -> str`` passed by the caller
@@ -16,14 +17,17 @@ import unicodedata
 from pathlib import Path
 from typing import Callable
 
+from indexer.errors import IngestError
+from indexer.index.corpus import file_sha256
+from indexer.parse.pipeline import parse_file
+from indexer.records import UploadItem, UploadReport
 from indexer.settings import MAX_NAME_BYTES, MAX_UPLOAD_BYTES, UPLOAD_TYPES
 
 Translate = Callable[..., str]  # t(key, **values) -> text for the user
-Hasher = Callable[[str, tuple], dict]  # (folder, signature) -> {file name: sha256}
 
 __all__ = ["UPLOAD_TYPES", "MAX_UPLOAD_BYTES", "MAX_NAME_BYTES", "Translate", "plain", "safe_filename",
-           "upload_problem", "unusable_reason", "unique_path", "write_new_file", "save_uploads",
-           "corpus_changes", "file_hashes"]
+           "upload_problem", "unusable_reason", "unique_path", "write_new_file", "store_uploads",
+           "messages", "save_uploads"]
 
 
 def plain(key: str, **values) -> str:
@@ -72,9 +76,6 @@ def upload_problem(name: str, size: int, *, t: Translate = plain) -> str | None:
 
 def unusable_reason(name: str, data: bytes) -> str | None:
     """Why the indexer could not use a file (parsed in a scratch folder), or None."""
-    from indexer.index.build import parse_file
-    from indexer.ingest.readers import IngestError
-
     with tempfile.TemporaryDirectory(prefix="upload-check-") as tmp:
         path = Path(tmp) / name
         path.write_bytes(data)
@@ -109,60 +110,55 @@ def write_new_file(folder: Path, name: str, data: bytes) -> Path:
             continue
 
 
-def save_uploads(files: list[tuple[str, bytes]], corpus_dir: Path, *,
-                 t: Translate = plain) -> tuple[list[tuple[str, str]], list[Path]]:
-    """Save the uploads the indexer can read, never overwriting: ([(kind, text) messages], saved paths)."""
-    from indexer.index.build import file_sha256
-
+def store_uploads(files: list[tuple[str, bytes]], corpus_dir: Path) -> UploadReport:
+    """Save the uploads the indexer can read, never overwriting; one `UploadItem` per file."""
     corpus_dir.mkdir(parents=True, exist_ok=True)
     known = {file_sha256(p): p.name for p in sorted(corpus_dir.iterdir()) if p.is_file()}
-    messages, saved = [], []
+    report = UploadReport()
     for raw_name, data in files:
-        problem = upload_problem(raw_name, len(data), t=t)
         name = safe_filename(raw_name) or raw_name
+        problem = upload_problem(raw_name, len(data), t=_keyed)
         if problem is None:
             sha = hashlib.sha256(data).hexdigest()
             if sha in known:
-                messages.append(("info", t("upload_duplicate", name=name, other=known[sha])))
+                report.items.append(UploadItem(name, "duplicate", duplicate_of=known[sha]))
                 continue
-            problem = unusable_reason(name, data)
+            reason = unusable_reason(name, data)
+            problem = None if reason is None else ("unusable", {"reason": reason})
         if problem is not None:
-            messages.append(("error", t("upload_bad", name=name, reason=problem)))
+            report.items.append(UploadItem(name, "refused", reason_key=problem[0], reason_values=problem[1]))
             continue
         target = write_new_file(corpus_dir, name, data)
         known[sha] = target.name
-        saved.append(target)
-        if target.name != name:
-            messages.append(("warning", t("upload_renamed", old=name, name=target.name)))
+        report.items.append(UploadItem(name, "renamed" if target.name != name else "saved",
+                                       saved_as=target.name))
+    return report
+
+
+def _keyed(key: str, **values) -> tuple[str, dict]:
+    """A translator that keeps the message key and values (structured reasons)."""
+    return key, values
+
+
+def messages(report: UploadReport, *, t: Translate = plain) -> list[tuple[str, str]]:
+    """(kind, text) lines for the user: success, warning (renamed), info (duplicate), error (refused)."""
+    out = []
+    for item in report.items:
+        if item.status == "duplicate":
+            out.append(("info", t("upload_duplicate", name=item.name, other=item.duplicate_of)))
+        elif item.status == "refused":
+            reason = (item.reason_values.get("reason", "") if item.reason_key == "unusable"
+                      else t(item.reason_key, **item.reason_values))
+            out.append(("error", t("upload_bad", name=item.name, reason=reason)))
+        elif item.status == "renamed":
+            out.append(("warning", t("upload_renamed", old=item.name, name=item.saved_as)))
         else:
-            messages.append(("success", t("upload_saved", name=target.name)))
-    return messages, saved
+            out.append(("success", t("upload_saved", name=item.saved_as)))
+    return out
 
 
-def file_hashes(folder: str, signature: tuple) -> dict[str, str]:
-    """sha256 of the corpus files named in ``signature`` ((name, size, mtime_ns) triples)."""
-    from indexer.index.build import file_sha256
-
-    return {name: file_sha256(Path(folder) / name) for name, _size, _mtime in signature}
-
-
-def corpus_changes(corpus_dir: Path, manifest, *, hasher: Hasher = file_hashes) -> dict[str, list[str]]:
-    """Files added, changed or removed in ``corpus_dir`` since the version of ``manifest`` was built."""
-    # hasher(folder, signature): the page passes a cached file_hashes keyed by (name, size, mtime_ns)
-    from indexer.index.build import list_corpus
-
-    if not corpus_dir.is_dir():
-        return {}
-    files, _ = list_corpus(corpus_dir)
-    signature = tuple((p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in files)
-    hashes = hasher(str(corpus_dir), signature)
-    indexed = {k: v for k, v in manifest.files.items() if k != "__pipeline__"}
-    known_bad = {s["file"]: s.get("sha256") for s in manifest.skipped}
-    changes = {"new": [], "changed": [], "removed": sorted(set(indexed) - set(hashes))}
-    for name, sha in hashes.items():
-        if name in indexed:
-            if indexed[name] != sha:
-                changes["changed"].append(name)
-        elif known_bad.get(name) != sha:
-            changes["new"].append(name)
-    return {k: v for k, v in changes.items() if v}
+def save_uploads(files: list[tuple[str, bytes]], corpus_dir: Path, *,
+                 t: Translate = plain) -> tuple[list[tuple[str, str]], list[Path]]:
+    """Save the uploads the indexer can read: ([(kind, text) messages], saved paths)."""
+    report = store_uploads(files, corpus_dir)
+    return messages(report, t=t), [corpus_dir / name for name in report.saved]

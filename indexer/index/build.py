@@ -6,113 +6,30 @@ version replaces the live one only when complete) and exclusive (one build at a 
 from __future__ import annotations
 
 import hashlib
-import re
 import time
-import unicodedata
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from pathlib import Path
 from typing import Callable
 
 import numpy as np
 from filelock import FileLock, Timeout
 
-from indexer.errors import BuildLocked, NothingToBuild
-from indexer.parse.chunk import chunk_document
-from indexer.parse.cite import cite_document
-from indexer.parse.clean import clean
-from indexer.ingest.readers import SUPPORTED_SUFFIXES, IngestError, read_document
-from indexer.parse.metadata import apply_corrections, extract_metadata, read_corrections
-from indexer.text.normalize import fold
-from indexer.records import BuildReport, Chunk, DocumentMeta, Skipped
-from indexer.text.segment import bm25_tokens, segment_text
+from indexer.errors import BuildLocked, IngestError, NothingToBuild
+from indexer.index.corpus import (diff_hashes, display_name, doc_id_for, file_sha256, hash_files,  # noqa: F401
+                                  list_corpus)
 from indexer.index.store import (FORMAT_VERSION, IndexProblem, IndexVersion, Manifest, StoredChunk,
-                    current_version_path, load_index, write_version)
-from indexer.parse.structure import parse_sections
-from indexer.settings import CORRECTIONS_FILE, MAX_FILE_BYTES
+                                 current_version_path, load_index, write_version)
+from indexer.parse.cite import cite_document
+from indexer.parse.metadata import apply_corrections, read_corrections
+from indexer.parse.pipeline import Parsed, parse_file  # noqa: F401 (re-exported)
+from indexer.records import BuildReport, Chunk, DocumentMeta, Skipped
+from indexer.settings import CORRECTIONS_FILE
+from indexer.text.segment import bm25_tokens, segment_text
 
 PIPELINE_VERSION = "3"  # bump when cleaning/structure/chunking change, to re-read every file
 EMBED_TEMPLATE = "{doc_type} – {issuer} | {section}\n{text}"
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
-
-
-@dataclass
-class _Parsed:
-    meta: DocumentMeta
-    raw_meta: dict
-    text: str
-    chunks: list[Chunk]
-
-
-def doc_id_for(file_name: str, taken: set[str]) -> str:
-    """A stable, readable id from the file name: 'quang-ngai_ke-hoach-151'."""
-    stem = Path(file_name).stem
-    slug = re.sub(r"[^a-z0-9]+", "-", fold(unicodedata.normalize("NFC", stem))).strip("-")[:80]
-    slug = slug or "doc"
-    if slug in taken:
-        slug = f"{slug}-{Path(file_name).suffix.lstrip('.').lower()}"
-    n, base = 2, slug
-    while slug in taken:
-        slug, n = f"{base}-{n}", n + 1
-    return slug
-
-
-def display_name(name: str) -> str:
-    """A file name safe to store and print: undecodable bytes as U+FFFD, control and
-    bidirectional-override characters escaped (\\x07, \\u202e)."""
-    name = name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-    return "".join(ch if unicodedata.category(ch) not in ("Cc", "Cf") else
-                   (f"\\x{ord(ch):02x}" if ord(ch) < 256 else f"\\u{ord(ch):04x}") for ch in name)
-
-
-def list_corpus(corpus_dir: Path) -> tuple[list[Path], list[Skipped]]:
-    """Candidate files of a corpus folder (sorted), and the files refused outright."""
-    files, skipped = [], []
-    for path in sorted(Path(corpus_dir).iterdir()):
-        if path.name.startswith(".") or path.name == CORRECTIONS_FILE or path.is_dir():
-            continue
-        shown = display_name(path.name)
-        if shown != path.name:  # could not be stored, or would garble one-line reports
-            try:
-                path.name.encode("utf-8")
-                reason = "file name contains control or invisible formatting characters"
-            except UnicodeEncodeError:
-                reason = "file name is not valid UTF-8"
-            skipped.append(Skipped(shown, f"{reason}; rename the file"))
-        elif path.is_symlink():
-            skipped.append(Skipped(path.name, "symbolic link (not followed)"))
-        elif path.suffix.lower() not in SUPPORTED_SUFFIXES:
-            skipped.append(Skipped(path.name, f"unsupported file type {path.suffix or '(none)'}"))
-        else:
-            files.append(path)
-    return files, skipped
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def parse_file(path: Path, doc_id: str, max_bytes: int = MAX_FILE_BYTES) -> _Parsed:
-    """Read, clean, structure and chunk one file (IngestError when it is unusable)."""
-    raw = read_document(path, max_bytes=max_bytes)
-    cleaned = clean(raw)
-    if len(cleaned.text.strip()) < 20:
-        dropped = "; ".join(w for w in cleaned.warnings if getattr(w, "code", "").startswith("dropped_"))
-        raise IngestError(path, "no usable text after cleaning" + (f" ({dropped})" if dropped else ""))
-    sections = parse_sections(cleaned.text)
-    meta = extract_metadata(doc_id, path.name, raw.sha256, cleaned.text, sections)
-    meta.warnings = raw.warnings + cleaned.warnings + meta.warnings
-    chunks = chunk_document(doc_id, cleaned.text, sections)
-    if not chunks:
-        raise IngestError(path, "no clauses found")
-    for chunk in chunks:
-        chunk.segmented = segment_text(chunk.text)
-    meta.n_chunks = len(chunks)
-    return _Parsed(meta, asdict(meta), cleaned.text, chunks)
 
 
 def embed_text(meta: DocumentMeta, chunk: Chunk) -> str:
@@ -151,7 +68,7 @@ def build_index(corpus_dir: Path, index_dir: Path, embedder, *, index_type: str 
     try:
         lock.acquire(timeout=0)
     except Timeout:
-        raise BuildLocked(f"Another build is running on {index_dir}; wait for it to finish.") from None
+        raise BuildLocked(f"Another build is running on {index_dir}", "wait for it to finish") from None
     try:
         report = _build_locked(Path(corpus_dir), index_dir, embedder, index_type, progress, force)
     finally:
@@ -180,18 +97,7 @@ def _build_locked(corpus_dir: Path, index_dir: Path, embedder, index_type: str,
     files, skipped = list_corpus(corpus_dir)
     corrections_path = corpus_dir / CORRECTIONS_FILE
     corrections_sha = file_sha256(corrections_path) if corrections_path.exists() else None
-    hashes: dict[str, str] = {}
-    for i, path in enumerate(files):
-        progress("hash", i, len(files))
-        try:
-            if path.stat().st_size > MAX_FILE_BYTES:
-                skipped.append(Skipped(path.name, f"file too large ({path.stat().st_size / 2**20:.1f} MB"
-                                                  f" > {MAX_FILE_BYTES // 2**20} MB limit)"))
-                continue
-            hashes[path.name] = file_sha256(path)
-        except OSError as exc:
-            skipped.append(Skipped(path.name, f"cannot read file: {exc.strerror or exc}"))
-    progress("hash", len(files), len(files))
+    hashes = hash_files(files, skipped, progress=progress)
 
     previous = None if force else _previous(index_dir, embedder.model_id)
     if previous and _unchanged(previous.manifest, hashes, corrections_sha, index_type):
@@ -207,7 +113,8 @@ def _build_locked(corpus_dir: Path, index_dir: Path, embedder, index_type: str,
     parsed, report = _parse_all(files, hashes, previous, prev_by_file, skipped, progress)
     if not parsed:
         reasons = "; ".join(f"{s.file}: {s.reason}" for s in skipped) or "the folder has no document"
-        raise NothingToBuild(f"No usable document in {corpus_dir} ({reasons})")
+        raise NothingToBuild(f"No usable document in {corpus_dir} ({reasons})",
+                             "add .txt, .md, .pdf, .docx or .html files with text")
 
     corrections = read_corrections(corrections_path)
     documents = [apply_corrections(DocumentMeta(**{**p.raw_meta, "warnings": list(p.raw_meta["warnings"]),
@@ -262,12 +169,9 @@ def _build_locked(corpus_dir: Path, index_dir: Path, embedder, index_type: str,
 def _unchanged(manifest: Manifest, hashes: dict[str, str], corrections_sha: str | None,
                index_type: str) -> bool:
     """Whether the corpus is exactly what the live version was built from."""
-    indexed = manifest.files
-    known_bad = {s["file"]: s.get("sha256") for s in manifest.skipped if s.get("sha256")}
     return (manifest.pipeline_version == PIPELINE_VERSION
             and manifest.corrections_sha256 == corrections_sha and manifest.index_type == index_type
-            and all(hashes.get(f) == h for f, h in indexed.items())
-            and all(indexed.get(f) == h or known_bad.get(f) == h for f, h in hashes.items()))
+            and not diff_hashes(hashes, manifest.files, manifest.skipped))
 
 
 def _vector_cache(previous: IndexVersion | None) -> dict[str, np.ndarray]:
@@ -278,10 +182,10 @@ def _vector_cache(previous: IndexVersion | None) -> dict[str, np.ndarray]:
 
 def _parse_all(files: list[Path], hashes: dict[str, str], previous: IndexVersion | None,
                prev_by_file: dict[str, dict], skipped: list[Skipped],
-               progress: Progress) -> tuple[list[_Parsed], BuildReport]:
+               progress: Progress) -> tuple[list[Parsed], BuildReport]:
     """Parse new and changed files; carry unchanged ones over from the previous version."""
     report = BuildReport("", False, 0, 0, skipped=skipped)
-    parsed: list[_Parsed] = []
+    parsed: list[Parsed] = []
     taken: set[str] = set()
     todo = [p for p in files if p.name in hashes]
     for i, path in enumerate(todo):
@@ -310,9 +214,9 @@ def _parse_all(files: list[Path], hashes: dict[str, str], previous: IndexVersion
     return parsed, report
 
 
-def _carry_over(previous: IndexVersion, raw_meta: dict) -> _Parsed:
+def _carry_over(previous: IndexVersion, raw_meta: dict) -> Parsed:
     doc_id = raw_meta["doc_id"]
     chunks = [c for c in previous.chunks if c.doc_id == doc_id]
     meta = DocumentMeta(**{**raw_meta, "warnings": list(raw_meta["warnings"]),
                            "inferred": list(raw_meta["inferred"])})
-    return _Parsed(meta, dict(raw_meta), previous.texts[doc_id], chunks)
+    return Parsed(meta, dict(raw_meta), previous.texts[doc_id], chunks)

@@ -51,6 +51,7 @@ class Manifest:
     build_seconds: float = 0.0
     skipped: list[dict[str, str]] = field(default_factory=list)
     pipeline_version: str = ""  # of cleaning/structure/chunking: a change re-reads every file
+    store: str = "embedded"  # which store holds the clauses (index.backend.open_backend)
 
 
 @dataclass
@@ -64,7 +65,7 @@ class StoredChunk:
 
 @dataclass
 class IndexVersion:
-    """One loaded, immutable version of the index."""
+    """One loaded, immutable version of the embedded index; implements `index.backend.Backend`."""
 
     path: Path
     manifest: Manifest
@@ -78,9 +79,79 @@ class IndexVersion:
     dense: object  # faiss.Index
     bm25: object  # bm25s.BM25
 
+    _rows: dict[str, int] | None = field(default=None, repr=False)
+    _doc_rows: dict[str, np.ndarray] | None = field(default=None, repr=False)
+    _stats: object = field(default=None, repr=False)
+
     @property
     def name(self) -> str:
         return self.path.name
+
+    # -- the Backend protocol ------------------------------------------------
+
+    def dense_search(self, vector: np.ndarray, k: int,
+                     doc_ids: set[str] | None = None) -> list[tuple[str, float]]:
+        """Top-k (chunk_id, cosine) among the allowed clauses (the filter applies before the cut)."""
+        import faiss
+
+        rows = self._allowed_rows(doc_ids)
+        k = min(k, len(self.chunks) if rows is None else len(rows))
+        if k <= 0:
+            return []
+        params = None if rows is None else faiss.SearchParameters(sel=faiss.IDSelectorBatch(rows))
+        query = np.asarray(vector, dtype=np.float32).reshape(1, -1)
+        scores, found = self.dense.search(query, k, params=params)
+        return [(self.chunks[int(r)].chunk_id, float(s)) for r, s in zip(found[0], scores[0]) if r >= 0]
+
+    def sparse_search(self, tokens: list[str], k: int,
+                      doc_ids: set[str] | None = None) -> list[tuple[str, float]]:
+        """Top-k (chunk_id, BM25 score) among the allowed clauses, scores above zero only."""
+        if not tokens or k <= 0:
+            return []
+        scores = self.bm25.get_scores(tokens)
+        rows = self._allowed_rows(doc_ids)
+        if rows is not None:
+            mask = np.zeros(len(self.chunks), dtype=bool)
+            mask[rows] = True
+            scores = scores * mask
+        top = np.argsort(-scores)[:k]
+        return [(self.chunks[int(r)].chunk_id, float(scores[r])) for r in top if scores[r] > 0]
+
+    def fetch_chunks(self, chunk_ids: list[str]) -> list[Chunk]:
+        rows = self._row_of()
+        return [self.chunks[rows[c]] for c in chunk_ids if c in rows]
+
+    def document_chunks(self, doc_id: str) -> list[Chunk]:
+        return [self.chunks[int(r)] for r in self._rows_by_doc().get(doc_id, [])]
+
+    def query_stats(self):
+        """Accent/typo statistics learnt from this version's clauses (built on first use)."""
+        if self._stats is None:
+            from indexer.index.backend import QueryStats
+
+            self._stats = QueryStats.from_texts([c.text for c in self.chunks], self.bm25.vocab_dict)
+        return self._stats
+
+    def _row_of(self) -> dict[str, int]:
+        if self._rows is None:
+            self._rows = {c.chunk_id: i for i, c in enumerate(self.chunks)}
+        return self._rows
+
+    def _rows_by_doc(self) -> dict[str, np.ndarray]:
+        if self._doc_rows is None:
+            by_doc: dict[str, list[int]] = {}
+            for i, c in enumerate(self.chunks):
+                by_doc.setdefault(c.doc_id, []).append(i)
+            self._doc_rows = {d: np.asarray(r, dtype=np.int64) for d, r in by_doc.items()}
+        return self._doc_rows
+
+    def _allowed_rows(self, doc_ids: set[str] | None) -> np.ndarray | None:
+        """Rows of the allowed documents' clauses in row order (None: every clause)."""
+        if doc_ids is None:
+            return None
+        by_doc = self._rows_by_doc()
+        parts = [by_doc[d] for d in doc_ids if d in by_doc]
+        return np.sort(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int64)
 
 
 def rebuild_hint(index_dir: Path) -> str:
@@ -303,3 +374,40 @@ def _fsync_dir(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+@dataclass
+class Catalog:
+    """Documents and clauses of the live version, without the search indexes (fast to load:
+    no FAISS, no BM25, no model), for listing, browsing and phrase-only topic coverage."""
+
+    path: Path
+    manifest: Manifest
+    documents: dict[str, DocumentMeta]
+    chunks: list[Chunk]
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+
+def load_catalog(index_dir: Path) -> Catalog:
+    """The live version's manifest, documents and clauses; the same errors as `load_index`."""
+    index_dir = Path(index_dir)
+    path = current_version_path(index_dir)
+    try:
+        manifest = read_manifest(path)
+    except IndexProblem as exc:
+        raise _with_hint(exc, index_dir) from exc
+    try:
+        con = sqlite3.connect(f"file:{path / 'index.sqlite'}?mode=ro", uri=True)
+        try:
+            documents = {doc_id: DocumentMeta(**json.loads(meta)) for doc_id, meta in
+                         con.execute("SELECT doc_id, meta FROM documents ORDER BY rowid")}
+            chunks = [Chunk(**json.loads(data)) for (data,) in con.execute("SELECT data FROM chunks ORDER BY row")]
+        finally:
+            con.close()
+    except Exception as exc:  # sqlite and json raise many kinds on damaged files
+        raise IndexCorrupt(f"The index in {index_dir} is damaged ({type(exc).__name__}: {exc}). "
+                           f"{rebuild_hint(index_dir)}") from exc
+    return Catalog(path, manifest, documents, chunks)

@@ -137,11 +137,6 @@ def _extend_spans(sections: list[Section]) -> None:
             parent.end = max(parent.end, node.end)
 
 
-def children(sections: list[Section], index: int) -> list[int]:
-    """Indices of the direct children of a section."""
-    return [i for i, s in enumerate(sections) if s.parent == index]
-
-
 def ancestors(sections: list[Section], index: int) -> list[int]:
     """Indices of a section's ancestors, outermost first."""
     chain = []

@@ -1,0 +1,141 @@
+"""The corpus folder: which files are candidates, their hashes and stable ids, and ONE
+staleness check (what changed since an index version was built), used by build and upload."""
+from __future__ import annotations
+
+import hashlib
+import re
+import stat
+import unicodedata
+from pathlib import Path
+
+from indexer.records import CorpusChanges, Skipped
+from indexer.settings import CORRECTIONS_FILE, MAX_FILE_BYTES, SUPPORTED_SUFFIXES
+from indexer.text.normalize import fold
+
+__all__ = ["doc_id_for", "display_name", "list_corpus", "file_sha256", "hash_files", "corpus_changes",
+           "diff_hashes", "HashCache"]
+
+
+def doc_id_for(file_name: str, taken: set[str]) -> str:
+    """A stable, readable id from the file name: 'quang-ngai_ke-hoach-151'."""
+    stem = Path(file_name).stem
+    slug = re.sub(r"[^a-z0-9]+", "-", fold(unicodedata.normalize("NFC", stem))).strip("-")[:80]
+    slug = slug or "doc"
+    if slug in taken:
+        slug = f"{slug}-{Path(file_name).suffix.lstrip('.').lower()}"
+    n, base = 2, slug
+    while slug in taken:
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
+def display_name(name: str) -> str:
+    """A file name safe to store and print: undecodable bytes as U+FFFD, control and
+    bidirectional-override characters escaped (\\x07, \\u202e)."""
+    name = name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    return "".join(ch if unicodedata.category(ch) not in ("Cc", "Cf") else
+                   (f"\\x{ord(ch):02x}" if ord(ch) < 256 else f"\\u{ord(ch):04x}") for ch in name)
+
+
+def list_corpus(corpus_dir: Path) -> tuple[list[Path], list[Skipped]]:
+    """Candidate files of a corpus folder (sorted), and the files refused outright."""
+    files, skipped = [], []
+    for path in sorted(Path(corpus_dir).iterdir()):
+        if path.name.startswith(".") or path.name == CORRECTIONS_FILE or path.is_dir():
+            continue
+        shown = display_name(path.name)
+        if shown != path.name:  # could not be stored, or would garble one-line reports
+            try:
+                path.name.encode("utf-8")
+                reason = "file name contains control or invisible formatting characters"
+            except UnicodeEncodeError:
+                reason = "file name is not valid UTF-8"
+            skipped.append(Skipped(shown, f"{reason}; rename the file"))
+        elif path.is_symlink():
+            skipped.append(Skipped(path.name, "symbolic link (not followed)"))
+        elif path.suffix.lower() not in SUPPORTED_SUFFIXES:
+            skipped.append(Skipped(path.name, f"unsupported file type {path.suffix or '(none)'}"))
+        else:
+            files.append(path)
+    return files, skipped
+
+
+def file_sha256(path: Path) -> str:
+    """sha256 of a file's bytes, read in blocks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+class HashCache:
+    """sha256 of files, recomputed only when a file's size or modification time changes."""
+
+    def __init__(self) -> None:
+        self._known: dict[tuple[str, int, int], str] = {}
+
+    def __call__(self, path: Path) -> str:
+        st = path.stat()
+        key = (str(path), st.st_size, st.st_mtime_ns)
+        if key not in self._known:
+            self._known[key] = file_sha256(path)
+        return self._known[key]
+
+
+def hash_files(files: list[Path], skipped: list[Skipped], *, hasher=file_sha256,
+               progress=None) -> dict[str, str]:
+    """{file name: sha256} of the readable files within the size limit; the others join ``skipped``."""
+    hashes: dict[str, str] = {}
+    for i, path in enumerate(files):
+        if progress:
+            progress("hash", i, len(files))
+        try:
+            info = path.stat()
+            if not stat.S_ISREG(info.st_mode):
+                skipped.append(Skipped(path.name, "not a regular file"))
+                continue
+            if info.st_size > MAX_FILE_BYTES:
+                skipped.append(Skipped(path.name, f"file too large ({info.st_size / 2**20:.1f} MB"
+                                                  f" > {MAX_FILE_BYTES // 2**20} MB limit)"))
+                continue
+            hashes[path.name] = hasher(path)
+        except OSError as exc:
+            skipped.append(Skipped(path.name, f"cannot read file: {exc.strerror or exc}"))
+    if progress:
+        progress("hash", len(files), len(files))
+    return hashes
+
+
+def diff_hashes(hashes: dict[str, str], indexed: dict[str, str],
+                skipped: list[dict] | list[Skipped]) -> CorpusChanges:
+    """Files added, changed or removed, comparing the corpus hashes with an index's files.
+
+    A file the index refused (``skipped`` with the same sha256) is not new: it was seen."""
+    known_bad = {}
+    for s in skipped:
+        file, sha = (s.get("file"), s.get("sha256")) if isinstance(s, dict) else (s.file, s.sha256)
+        if sha:
+            known_bad[file] = sha
+    changes = CorpusChanges(removed=sorted(set(indexed) - set(hashes)))
+    for name, sha in sorted(hashes.items()):
+        if name in indexed:
+            if indexed[name] != sha and known_bad.get(name) != sha:  # a bad new copy is seen, not stale
+                changes.changed.append(name)
+        elif known_bad.get(name) != sha:
+            changes.added.append(name)
+    return changes
+
+
+def corpus_changes(corpus_dir: Path, manifest=None, *, hasher=file_sha256) -> CorpusChanges:
+    """What changed in ``corpus_dir`` since the version of ``manifest`` was built (None: no index,
+    every file is new)."""
+    corpus_dir = Path(corpus_dir)
+    if not corpus_dir.is_dir():
+        return CorpusChanges()
+    files, skipped = list_corpus(corpus_dir)
+    hashes = hash_files(files, skipped, hasher=hasher)
+    indexed, refused = (manifest.files, manifest.skipped) if manifest is not None else ({}, [])
+    changes = diff_hashes(hashes, indexed, refused)
+    changes.too_large = [s.file for s in skipped if s.reason.startswith("file too large")]
+    return changes
