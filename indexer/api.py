@@ -131,20 +131,7 @@ class Library:
 
     def facets(self) -> Facets:
         """Filter choices: provinces (old and post-2025 names), levels, types, years."""
-        metas = self.documents()
-        counts: Counter[str] = Counter()
-        current: dict[str, str | None] = {}
-        for meta in metas:
-            for name in {meta.province, meta.province_current} - {None, ""}:
-                counts[name] += 1
-                current.setdefault(name, meta.province_current if name == meta.province else name)
-        years = [m.year for m in metas if m.year]
-        return Facets(
-            provinces=[ProvinceFacet(name, current[name], counts[name]) for name in sorted(counts, key=fold)],
-            levels=sorted({m.level for m in metas if m.level}, key=fold),
-            doc_types=sorted({m.doc_type for m in metas if m.doc_type}, key=fold),
-            year_min=min(years) if years else None, year_max=max(years) if years else None,
-            n_undated=sum(1 for m in metas if not m.year), n_docs=len(metas))
+        return facets_of(self.documents())
 
     # -- searching ----------------------------------------------------------------------------------
 
@@ -234,3 +221,20 @@ class Library:
         if any(isinstance(r, Result) for r in rows):
             rows = [self.export_rows([r])[0] if isinstance(r, Result) else r for r in rows]
         return export(rows, fmt)[0]
+
+
+def facets_of(metas: list[DocumentMeta]) -> Facets:
+    """The filter choices a set of documents offers (names sorted accent-insensitively)."""
+    counts: Counter[str] = Counter()
+    current: dict[str, str | None] = {}
+    for meta in metas:
+        for name in {meta.province, meta.province_current} - {None, ""}:
+            counts[name] += 1
+            current.setdefault(name, meta.province_current if name == meta.province else name)
+    years = [m.year for m in metas if m.year]
+    return Facets(
+        provinces=[ProvinceFacet(name, current[name], counts[name]) for name in sorted(counts, key=fold)],
+        levels=sorted({m.level for m in metas if m.level}, key=fold),
+        doc_types=sorted({m.doc_type for m in metas if m.doc_type}, key=fold),
+        year_min=min(years) if years else None, year_max=max(years) if years else None,
+        n_undated=sum(1 for m in metas if not m.year), n_docs=len(metas))
