@@ -18,31 +18,30 @@ from indexer.ui.pages import PAGES
 from indexer.ui.pages.documents import show_missing_index
 
 
+@st.cache_resource(show_spinner=False)
+def shared_model(model: str | None):
+    """The embedding model, loaded once per process and shared by every library."""
+    return Library(model=model).embedder
+
+
 @st.cache_resource(show_spinner="Đang tải mô hình và chỉ mục… / Loading the model and the index…",
-                   max_entries=2)
+                   max_entries=4)
 def load_library(index_dir: str, corpus_dir: str, model: str | None) -> Library:
     """One library per configuration; its first search warms up the model and the word segmenter."""
-    lib = Library(index_dir=index_dir, corpus_dir=corpus_dir, model=model)
+    lib = Library(index_dir=index_dir, corpus_dir=corpus_dir, model=shared_model(model))
     try:
         lib.search("khởi động tìm kiếm", k=1)
-    except Exception:  # no index yet, or a broken model: the page explains it below
+    except Exception:  # no index yet, or a broken model: the page explains it
         pass
     return lib
 
 
 def ready(lib: Library) -> bool:
     """Whether an index can be searched; otherwise the page says why and how to fix it."""
-    try:
-        lib.version()
-        return True
-    except Exception as exc:
-        if str(getattr(exc, "code", "")).startswith("index") or type(exc).__name__.startswith("Index"):
-            show_missing_index(lib, lib.status())
-        else:  # the model files are missing or damaged
-            st.error(md(error_text(exc)))
-            st.markdown(t("model_cmd"))
-            st.code(".venv/bin/python -m indexer prepare-model", language="bash")
-        return False
+    status = lib.status(check_corpus=False)
+    if not status.exists:
+        show_missing_index(lib, status)
+    return status.exists
 
 
 def main() -> None:
@@ -55,7 +54,12 @@ def main() -> None:
                             format_func=lambda p: t(f"page_{p}", n=n_export))
     st.title(t("title"))
     st.caption(t("subtitle"))
-    lib = load_library(str(settings.index_dir()), str(settings.corpus_dir()), settings.model_name())
+    try:
+        lib = load_library(str(settings.index_dir()), str(settings.corpus_dir()), settings.model_name())
+    except Exception as exc:  # the model files are missing or damaged
+        st.error(md(error_text(exc)))
+        st.code(".venv/bin/python -m indexer prepare-model", language="bash")
+        return
     if not ready(lib):
         return
     filters, k = sidebar_filters(lib)

@@ -7,8 +7,8 @@ from indexer.api import Filters
 
 
 def version_of(lib) -> str:
-    """Name of the index version the library serves now."""
-    return str(lib.version())
+    """Name of the index version the library serves now (cheap: no corpus check)."""
+    return str(lib.status(check_corpus=False).version)
 
 
 def filters_key(filters: Filters | None) -> tuple:
@@ -39,7 +39,8 @@ def _compare(_lib, version: str, query: str, by: str, fkey: tuple):
 
 @st.cache_resource(max_entries=8, show_spinner=False)
 def _coverage(_lib, version: str, adhoc: tuple[str, ...]):
-    return _lib.coverage(adhoc=list(adhoc))
+    coverage = _lib.coverage(adhoc=list(adhoc))
+    return coverage.topics, coverage.cells
 
 
 def cached_search(lib, query: str, filters: Filters, k: int, group: bool = True):

@@ -21,11 +21,8 @@ def province_options(facets) -> dict[str, str]:
     """Province filter options → labels: "Đắk Nông (nay: Lâm Đồng)" for a merged province."""
     options: dict[str, str] = {}
     for p in facets.provinces:
-        merged = p.current and _key(p.current) != _key(p.name)
-        options[p.name] = t("province_now", old=p.name, new=p.current) if merged else p.name
-    for p in facets.provinces:
-        if p.current and p.current not in options:
-            options[p.current] = p.current
+        merged = p.current_name and _key(p.current_name) != _key(p.name)
+        options[p.name] = t("province_now", old=p.name, new=p.current_name) if merged else p.name
     return dict(sorted(options.items(), key=lambda kv: fold(kv[0])))
 
 
@@ -67,8 +64,8 @@ def sidebar_filters(lib) -> tuple[Filters, int]:
         types = st.multiselect(t("f_doc_type"), facets.doc_types, key="f_doc_type",
                                placeholder=t("choose"), select_all=False)
         year_from = year_to = None
-        if facets.year_range and facets.year_range[0] < facets.year_range[1]:
-            low, high = facets.year_range
+        if facets.year_min and facets.year_max and facets.year_min < facets.year_max:
+            low, high = facets.year_min, facets.year_max
             chosen = st.slider(t("f_years"), low, high, (low, high), key="f_years")
             year_from = chosen[0] if chosen[0] > low else None
             year_to = chosen[1] if chosen[1] < high else None

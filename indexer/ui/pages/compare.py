@@ -5,18 +5,13 @@ import streamlit as st
 
 from indexer.ui import state
 from indexer.ui.cache import cached_compare
-from indexer.ui.components import (card_from_result, digest, doc_label, documents_by_id, esc,
-                                   render_card, show_error)
+from indexer.ui.components import card_from_result, digest, documents_by_id, esc, render_card, show_error
 from indexer.ui.i18n import t
 
 
-def group_name(row, by: str, documents: dict) -> str:
+def group_name(row) -> str:
     """A compare column's title: the province, or the document's short label."""
-    name = getattr(row, "name", None) or getattr(row, "key", None) or ""
-    if by == "document":
-        doc_id = (getattr(row, "doc_ids", None) or [name])[0]
-        return doc_label(documents[doc_id]) if doc_id in documents else name
-    return name if name and name != "?" else t("missing")
+    return row.group if row.group and row.group != "?" else t("missing")
 
 
 def render(lib, filters, k: int) -> None:
@@ -42,9 +37,9 @@ def render(lib, filters, k: int) -> None:
     for start in range(0, len(rows), per_row):
         for column, row in zip(st.columns(per_row), rows[start:start + per_row]):
             with column:
-                name = group_name(row, by, documents)
+                name = group_name(row)
                 st.markdown(f'<div class="ps-group">{esc(name)}</div>', unsafe_allow_html=True)
-                result = getattr(row, "result", None)
+                result = row.best
                 if result is None:
                     st.caption(t("compare_none"))
                     continue

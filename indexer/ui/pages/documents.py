@@ -11,7 +11,7 @@ import streamlit as st
 
 from indexer.settings import MAX_UPLOAD_BYTES, UPLOAD_TYPES
 from indexer.ui.components import md, show_error
-from indexer.ui.i18n import missing, t
+from indexer.ui.i18n import error_text, missing, t
 
 BUILD_STAGES = {"hash": (0.0, 0.05), "read": (0.05, 0.35), "embed": (0.35, 0.92), "write": (0.92, 1.0)}
 COLUMNS = ["province", "doc_type", "number", "date", "issuer", "title", "level", "province_current",
@@ -70,9 +70,11 @@ def show_missing_index(lib, status) -> None:
             st.rerun()
 
 
-def changes_text(changes: dict) -> str:
+def changes_text(changes) -> str:
     """ "mới: a.txt; đã sửa: b.txt" with the file names escaped for Markdown."""
-    return "; ".join(t(f"ch_{kind}", x=", ".join(md(f) for f in files)) for kind, files in changes.items())
+    kinds = {"added": "new", "changed": "changed", "removed": "removed", "too_large": "too_large"}
+    return "; ".join(t(f"ch_{label}", x=", ".join(md(f) for f in getattr(changes, kind)))
+                     for kind, label in kinds.items() if getattr(changes, kind, None))
 
 
 def status_block(lib, status) -> None:
@@ -80,10 +82,10 @@ def status_block(lib, status) -> None:
     m1, m2, m3 = st.columns(3)
     m1.metric(t("n_docs"), status.n_docs)
     m2.metric(t("n_chunks"), status.n_chunks)
-    m3.metric(t("built_at"), str(status.built_at).replace("T", " ")[:16] or missing(None))
+    m3.metric(t("built_at"), (status.built_at or "").replace("T", " ")[:16] or missing(None))
     st.text(f"{t('model')}: {status.model} · {t('version')}: {status.version} · "
             f"{t('index_dir')}: {status.index_dir} · {t('corpus_dir')}: {status.corpus_dir}")
-    if status.changes:
+    if status.changes or status.changes.too_large:
         st.warning(t("stale", changes=changes_text(status.changes)))
         if st.button(t("rebuild"), key="rebuild"):
             rebuild_and_rerun(lib)
@@ -101,18 +103,37 @@ def documents_table(lib, status) -> None:
                  column_config={t(f"col_{c}"): st.column_config.Column(width=w) for c, w in widths.items()})
     if status.skipped:
         st.subheader(t("skipped"))
-        skipped = [{t("col_file"): _get(s, "file"), t("col_reason"): _get(s, "reason")} for s in status.skipped]
+        skipped = [{t("col_file"): s.file, t("col_reason"): s.reason} for s in status.skipped]
         st.dataframe(pd.DataFrame(skipped), hide_index=True, placeholder=t("missing"))
-
-
-def _get(item, name: str):
-    return item.get(name) if isinstance(item, dict) else getattr(item, name, None)
 
 
 def escaped_t(key: str, **values) -> str:
     """A label whose values (file names, reasons) are escaped for Markdown."""
     return t(key, **{name: md(value) for name, value in values.items()})
 
+
+def upload_messages(report) -> list[tuple[str, str]]:
+    """(kind, Markdown text) for each uploaded file, in the page's language."""
+    out = []
+    for item in report.items:
+        if item.status == "duplicate":
+            out.append(("info", escaped_t("upload_duplicate", name=item.name, other=item.duplicate_of)))
+        elif item.status == "refused":
+            values = dict(item.reason_values or {})
+            reason = error_text(_Reason(values.get("reason", ""))) if item.reason_key == "unusable" \
+                else escaped_t(item.reason_key, **values)
+            out.append(("error", t("upload_bad", name=md(item.name), reason=reason)))
+        elif item.status == "renamed":
+            out.append(("warning", escaped_t("upload_renamed", old=item.name, name=item.saved_as)))
+        else:
+            out.append(("success", escaped_t("upload_saved", name=item.saved_as)))
+    return out
+
+
+class _Reason(Exception):
+    """Why the reader refused a file, shown like a package error (in the page's language)."""
+
+    code = "unusable"
 
 def upload_block(lib) -> None:
     types = ", ".join(f".{x}" for x in UPLOAD_TYPES)
@@ -123,13 +144,13 @@ def upload_block(lib) -> None:
         st.caption(md(t("upload_chosen", names=", ".join(f.name for f in files))))
     if files and st.button(t("upload_go"), key="upload_go", type="primary"):
         try:
-            messages, saved = lib.save_uploads([(f.name, f.getvalue()) for f in files], t=escaped_t)
+            report = lib.save_uploads([(f.name, f.getvalue()) for f in files])
         except Exception as exc:
             show_error(exc)
             return
-        st.session_state["flash"] = messages
+        st.session_state["flash"] = upload_messages(report)
         st.session_state["uploader_n"] += 1
-        if saved:
+        if report.saved:
             rebuild_and_rerun(lib)
         st.rerun()
 

@@ -16,7 +16,7 @@ def download_buttons(lib, rows) -> None:
     stamp = time.strftime("%Y%m%d-%H%M")
     for column, fmt in zip(st.columns(len(FORMATS)), FORMATS):
         try:
-            data, mime = lib.export(rows, fmt)
+            data, mime = lib.export(rows, fmt), FORMATS[fmt][0]
         except Exception as exc:  # PolicySearchError from a writer; never take the list down
             column.caption(md(t("export_failed", fmt=fmt.upper(), error=error_text(exc))))
             continue
