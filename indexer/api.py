@@ -133,6 +133,13 @@ class Library:
         """Filter choices: provinces (old and post-2025 names), levels, types, years."""
         return facets_of(self.documents())
 
+    def allowed_documents(self, filters: Filters | None = None) -> list[str]:
+        """Ids of the indexed documents that pass ``filters`` (rows of the page's topic table)."""
+        from indexer.search.filters import doc_allowed
+
+        filters = filters or Filters()
+        return [doc_id for doc_id, meta in self._live().documents.items() if doc_allowed(meta, filters)]
+
     # -- searching ----------------------------------------------------------------------------------
 
     def search(self, query: str, k: int = 10, filters: Filters | None = None, group: bool = True,
