@@ -154,6 +154,20 @@ class Library:
 
         return answer(self.engine, question, filters=filters, k=k)
 
+    def generate(self, answer_: Answer, endpoint: str, model: str | None,
+                 timeout: float | None = None) -> Answer:
+        """Add generated sentences from an OpenAI-compatible endpoint; a failure only warns."""
+        from indexer.features.generation import generate_safely
+
+        return generate_safely(answer_, endpoint, model, timeout or settings.llm_timeout())
+
+    @staticmethod
+    def read_batch(path: str | Path):
+        """The items of a JSONL batch of queries, each with its line number or its error."""
+        from indexer.features.batch import read_batch
+
+        return read_batch(path)
+
     def compare(self, query: str, by: str = "province", filters: Filters | None = None,
                 k: int = 1) -> list[CompareRow]:
         """The best clause(s) of each province or document for ``query``."""
