@@ -166,7 +166,11 @@ def cmd_build(args) -> int:
         if done >= total:
             bar.close()
 
-    report = lib.build(progress=progress, force=args.force, index_type=args.index_type)
+    try:
+        report = lib.build(progress=progress, force=args.force, index_type=args.index_type)
+    finally:  # an error line must start on its own line, not after an open progress bar
+        for bar in bars.values():
+            bar.close()
     _print_build_summary(report, lib.index_dir)
     return 0
 
