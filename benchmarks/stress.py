@@ -12,7 +12,7 @@
    damaged index states, full disk (2 MB tmpfs), file grown past 50 MB, upload beside a dangling
    symlink, truncated model, search --batch, correction dates — each "held" or not.
 
-    .venv/bin/python benchmarks/stress.py [--trials N] [--threads N] [--rebuilds N]
+    .venv/bin/python -m benchmarks.stress [--trials N] [--threads N] [--rebuilds N]
 
 Results are printed and written to benchmarks/results/stress.json.
 """
@@ -34,17 +34,16 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests"))
-sys.path.insert(0, str(ROOT / "benchmarks"))
+from benchmarks.harness import ROOT, write_results
 
-from filelock import FileLock, Timeout  # noqa: E402
+sys.path.insert(0, str(ROOT / "tests"))  # the hostile-file generator is shared with the tests
 
-from indexer.index.build import BuildLocked, build_index  # noqa: E402
-from indexer.index.embed import load_embedder  # noqa: E402
-from indexer.search.engine import Filters, SearchEngine  # noqa: E402
-from indexer.index.store import current_version_path, load_index  # noqa: E402
+from filelock import FileLock, Timeout
+
+from indexer.index.build import BuildLocked, build_index
+from indexer.index.embed import load_embedder
+from indexer.search.engine import Filters, SearchEngine
+from indexer.index.store import current_version_path, load_index
 
 RESULTS = ROOT / "benchmarks" / "results" / "stress.json"
 QN_CITY = "quang-ngai-thanh-pho_thanh-uy_chuong-trinh-hanh-dong-thuc-hien-nq06-2022.txt"
@@ -458,7 +457,7 @@ def main() -> int:
                   f"{h['good_docs_alone']['wall_s']} s); skipped {h['reported_skipped']}/{h['expected_skipped']}, "
                   f"indexed {h['indexed_documents']}/{h['expected_indexed']}")
         if "hostile-review" in parts:
-            from stress_hostile import hostile_review
+            from benchmarks.stress_hostile import hostile_review
 
             print("5. hostile-review cases (issue 15) through the CLI")
             r = result["hostile_review"] = hostile_review(work)
@@ -467,8 +466,7 @@ def main() -> int:
         shutil.rmtree(work, ignore_errors=True)
     result["machine"]["load_avg_at_end"] = os.getloadavg()
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
-    print(f"written {RESULTS.relative_to(ROOT)}")
+    write_results("stress", result, RESULTS)
     return 0
 
 

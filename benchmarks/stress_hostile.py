@@ -7,7 +7,7 @@ file (``X.docx`` beside an indexed ``X.txt``) and a case variant; each damaged-i
 file grown past 50 MB; an upload beside a dangling symlink; a truncated model; ``search
 --batch`` with malformed lines; an invalid date in ``metadata.csv``.
 
-    .venv/bin/python benchmarks/stress.py --only hostile-review
+    .venv/bin/python -m benchmarks.stress --only hostile-review
 """
 from __future__ import annotations
 

@@ -37,13 +37,16 @@ class Library:
     """An index folder and its corpus folder, searched, asked, compared and rebuilt."""
 
     def __init__(self, index_dir: str | Path | None = None, corpus_dir: str | Path | None = None,
-                 model: str | None = None, precision: str | None = None):
+                 model=None, precision: str | None = None):
+        """``model``: a model name or path (None: the configured one), or an already loaded
+        `Embedder` to share between libraries."""
         self.index_dir = settings.index_dir(index_dir)
         self.corpus_dir = settings.corpus_dir(corpus_dir)
-        self.model = model
+        loaded = model is not None and not isinstance(model, (str, Path))
+        self.model = None if loaded else (str(model) if model else None)
         self.precision = settings.model_precision(precision)
         self._lock = threading.RLock()
-        self._embedder = None
+        self._embedder = model if loaded else None
         self._engine: SearchEngine | None = None
         self._catalog: Catalog | None = None
         self._hashes = None
@@ -124,24 +127,18 @@ class Library:
         live = self._live()
         if doc_id not in live.documents:
             raise NotFound(f"no document '{doc_id}'", "see `python -m indexer docs`")
-        return [c for c in live.chunks if c.doc_id == doc_id]
+        return live.document_chunks(doc_id)
 
     def facets(self) -> Facets:
         """Filter choices: provinces (old and post-2025 names), levels, types, years."""
-        metas = self.documents()
-        counts: Counter[str] = Counter()
-        current: dict[str, str | None] = {}
-        for meta in metas:
-            for name in {meta.province, meta.province_current} - {None, ""}:
-                counts[name] += 1
-                current.setdefault(name, meta.province_current if name == meta.province else name)
-        years = [m.year for m in metas if m.year]
-        return Facets(
-            provinces=[ProvinceFacet(name, current[name], counts[name]) for name in sorted(counts, key=fold)],
-            levels=sorted({m.level for m in metas if m.level}, key=fold),
-            doc_types=sorted({m.doc_type for m in metas if m.doc_type}, key=fold),
-            year_min=min(years) if years else None, year_max=max(years) if years else None,
-            n_undated=sum(1 for m in metas if not m.year), n_docs=len(metas))
+        return facets_of(self.documents())
+
+    def allowed_documents(self, filters: Filters | None = None) -> list[str]:
+        """Ids of the indexed documents that pass ``filters`` (rows of the page's topic table)."""
+        from indexer.search.filters import doc_allowed
+
+        filters = filters or Filters()
+        return [doc_id for doc_id, meta in self._live().documents.items() if doc_allowed(meta, filters)]
 
     # -- searching ----------------------------------------------------------------------------------
 
@@ -188,15 +185,21 @@ class Library:
     # -- changing ----------------------------------------------------------------------------------
 
     def build(self, progress: Progress | None = None, force: bool = False,
-              index_type: str | None = None) -> BuildReport:
-        """Build or update the index of the corpus folder; ``progress(stage, done, total)``."""
+              index_type: str | None = None, store: str | None = None,
+              qdrant_location: str | None = None) -> BuildReport:
+        """Build or update the index of the corpus folder; ``progress(stage, done, total)``.
+        ``store``: embedded (default) or qdrant, at ``qdrant_location`` (URL or folder)."""
         from indexer.index.build import build_index
+        from indexer.index.stores import make_store
 
         if not self.corpus_dir.is_dir():
             raise CorpusError(f"corpus folder not found: {self.corpus_dir}",
                               "create it, or give the folder: python -m indexer build FOLDER")
+        target = make_store(settings.store(store), self.index_dir, settings.qdrant_location(qdrant_location),
+                            settings.qdrant_alias())
         report = build_index(self.corpus_dir, self.index_dir, self.embedder,
-                             index_type=settings.index_type(index_type), progress=progress, force=force)
+                             index_type=settings.index_type(index_type), progress=progress, force=force,
+                             store=target)
         with self._lock:
             self._catalog = None
         return report
@@ -209,11 +212,19 @@ class Library:
 
     # -- exporting ----------------------------------------------------------------------------------
 
-    def export_rows(self, results: Iterable[Result], note: str = "") -> list[ExportRow]:
-        """Export rows (text, citation, document metadata) for search results."""
-        from indexer.features.export import rows_from_results
+    def export_rows(self, items, note: str | None = None) -> list[ExportRow]:
+        """Export rows (text, citation, document metadata) for search results, the sentences of
+        an `Answer`, or the evidence of a topic `Cell`."""
+        from indexer.features.answer import Answer
+        from indexer.features.export import rows_from_answer, rows_from_cell, rows_from_results
+        from indexer.features.topics import Cell
 
-        return rows_from_results(results, self._live().documents, note)
+        documents = self._live().documents
+        if isinstance(items, Answer):
+            return rows_from_answer(items, documents, note)
+        if isinstance(items, Cell):
+            return rows_from_cell(items, documents, note)
+        return rows_from_results(items, documents, note or "")
 
     def export(self, rows: Iterable[ExportRow | Result], fmt: str) -> bytes:
         """``rows`` (export rows, or search results) as csv | xlsx | docx | md | json bytes."""
@@ -223,3 +234,20 @@ class Library:
         if any(isinstance(r, Result) for r in rows):
             rows = [self.export_rows([r])[0] if isinstance(r, Result) else r for r in rows]
         return export(rows, fmt)[0]
+
+
+def facets_of(metas: list[DocumentMeta]) -> Facets:
+    """The filter choices a set of documents offers (names sorted accent-insensitively)."""
+    counts: Counter[str] = Counter()
+    current: dict[str, str | None] = {}
+    for meta in metas:
+        for name in {meta.province, meta.province_current} - {None, ""}:
+            counts[name] += 1
+            current.setdefault(name, meta.province_current if name == meta.province else name)
+    years = [m.year for m in metas if m.year]
+    return Facets(
+        provinces=[ProvinceFacet(name, current[name], counts[name]) for name in sorted(counts, key=fold)],
+        levels=sorted({m.level for m in metas if m.level}, key=fold),
+        doc_types=sorted({m.doc_type for m in metas if m.doc_type}, key=fold),
+        year_min=min(years) if years else None, year_max=max(years) if years else None,
+        n_undated=sum(1 for m in metas if not m.year), n_docs=len(metas))

@@ -56,6 +56,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--index-type", choices=list(settings.INDEX_TYPES), default=None,
                    help="FAISS index: exact (flat, default) or approximate for large corpora")
     p.add_argument("--force", action="store_true", help="re-read and re-embed every file")
+    p.add_argument("--store", choices=list(settings.STORES), default=None,
+                   help="where the index is written: embedded (default, in --index-dir) or qdrant")
+    p.add_argument("--qdrant-location", default=None, metavar="URL|PATH",
+                   help="Qdrant server/cluster URL, or a folder for the client's local mode "
+                        "(default: INDEX_DIR/qdrant)")
     p.set_defaults(func=cmd_build)
 
     p = sub.add_parser("docs", help="list indexed documents with their metadata")
@@ -76,6 +81,8 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("ask", help="answer a question from the documents, with citations")
     p.add_argument("question")
     _search_options(p, k=settings.ANSWER_K)
+    p.add_argument("--llm-endpoint", help="OpenAI-compatible endpoint for a generated answer (off by default)")
+    p.add_argument("--llm-model", help="model name at that endpoint")
     p.set_defaults(func=cmd_ask)
 
     p = sub.add_parser("compare", help="the best clause of each province (or document) for a question")
@@ -167,7 +174,8 @@ def cmd_build(args) -> int:
             bar.close()
 
     try:
-        report = lib.build(progress=progress, force=args.force, index_type=args.index_type)
+        report = lib.build(progress=progress, force=args.force, index_type=args.index_type,
+                           store=args.store, qdrant_location=args.qdrant_location)
     finally:  # an error line must start on its own line, not after an open progress bar
         for bar in bars.values():
             bar.close()
@@ -258,6 +266,11 @@ def _search_batch(lib, args, filters) -> int:
 
 def cmd_ask(args) -> int:
     result = _library(args).ask(args.question, filters=_filters(args), k=args.k)
+    endpoint = settings.llm_endpoint(args.llm_endpoint)
+    if endpoint and result.results:
+        from indexer.features.generation import generate_safely
+
+        generate_safely(result, endpoint, settings.llm_model(args.llm_model), settings.llm_timeout())
     if args.json:
         _print_json(result.to_dict())
         return 0

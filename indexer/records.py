@@ -89,11 +89,14 @@ class DocumentMeta:
     number: str | None = None
     date: str | None = None  # ISO yyyy-mm-dd
     issuer: str | None = None
-    level: str | None = None  # tỉnh | thành phố | huyện | xã …
+    issuer_parent: str | None = None  # the body printed above the issuer (Bộ Tài chính / Cục Thuế)
+    level: str | None = None  # trung ương | tỉnh | thành phố | huyện | xã …
     province: str | None = None
     province_current: str | None = None  # after the 2025 merger
     locality: str | None = None
     signer: str | None = None
+    signer_title: str | None = None  # position above the name: "Phó Chủ tịch" (no TM./KT./TL.)
+    structure: str | None = None  # dieu (articles) | sections (numbered sections, paragraphs)
     inferred: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)  # messages shown to the user
     n_chunks: int = 0

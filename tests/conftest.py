@@ -1,4 +1,9 @@
-"""Shared fixtures: the real corpus, parsed documents, the real model and a real index."""
+"""Shared fixtures: the real corpus, parsed documents, the real model and a real index.
+
+Tiers: a test that loads the embedding model or builds an index is marked ``model`` — explicitly
+(``@pytest.mark.model`` / module ``pytestmark``), and automatically when it uses one of the
+fixtures in MODEL_FIXTURES. ``pytest -m "not model"`` runs the fast tier.
+"""
 from __future__ import annotations
 
 import shutil
@@ -17,10 +22,21 @@ LAM_DONG = "lam-dong_tinh-uy_chuong-trinh-hanh-dong-thuc-hien-nq06.txt"
 SEEDS = [HA_TINH, QN_CITY, QN_PLAN, THUY_NGUYEN, LAM_DONG]
 
 
+MODEL_FIXTURES = {"embedder", "corpus_index", "engine", "index_copy", "library"}
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark every test that needs the model (directly or through a fixture) as ``model``."""
+    for item in items:
+        if MODEL_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.model)
+
+
 @pytest.fixture(scope="session")
 def parsed():
     """Every corpus document parsed (no model needed), keyed by file name."""
-    from indexer.index.build import doc_id_for, parse_file
+    from indexer.index.corpus import doc_id_for
+    from indexer.parse.pipeline import parse_file
 
     taken: set[str] = set()
     out = {}
@@ -62,3 +78,11 @@ def corpus_copy(tmp_path):
     target = tmp_path / "corpus"
     shutil.copytree(CORPUS, target)
     return target
+
+
+@pytest.fixture(scope="session")
+def library(corpus_index, embedder):
+    """A `Library` on the session's real index, sharing the loaded model."""
+    from indexer.api import Library
+
+    return Library(index_dir=corpus_index, corpus_dir=CORPUS, model=embedder)

@@ -25,10 +25,10 @@ from indexer.parse.cite import cite_document
 from indexer.parse.metadata import apply_corrections, read_corrections
 from indexer.parse.pipeline import Parsed, parse_file  # noqa: F401 (re-exported)
 from indexer.records import BuildReport, Chunk, DocumentMeta, Skipped
-from indexer.settings import CORRECTIONS_FILE
+from indexer.settings import CORRECTIONS_FILE, MAX_FILE_BYTES  # noqa: F401 (re-exported)
 from indexer.text.segment import bm25_tokens, segment_text
 
-PIPELINE_VERSION = "3"  # bump when cleaning/structure/chunking change, to re-read every file
+PIPELINE_VERSION = "4"  # 4: site material, tables, legal structure and citations (meta); bump when cleaning/structure/chunking change, to re-read every file
 EMBED_TEMPLATE = "{doc_type} – {issuer} | {section}\n{text}"
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
@@ -61,8 +61,11 @@ def _hash(text: str, model_id: str) -> str:
 
 
 def build_index(corpus_dir: Path, index_dir: Path, embedder, *, index_type: str = "flat",
-                progress: Progress | None = None, force: bool = False) -> BuildReport:
-    """Build (or update) the index of ``corpus_dir`` in ``index_dir``."""
+                progress: Progress | None = None, force: bool = False, store=None) -> BuildReport:
+    """Build (or update) the index of ``corpus_dir`` in ``index_dir`` (written through
+    ``store``: the embedded one by default, or a QdrantStore)."""
+    from indexer.index.stores import EmbeddedStore
+
     started = time.time()
     index_dir = Path(index_dir)
     try:
@@ -75,7 +78,8 @@ def build_index(corpus_dir: Path, index_dir: Path, embedder, *, index_type: str 
     try:
         repaired = repair_layout(index_dir)  # CURRENT a folder or binary, versions a file
         remove_temp_folders(index_dir)  # left by a build that failed or was killed
-        report = _build_locked(Path(corpus_dir), index_dir, embedder, index_type, progress, force)
+        report = _build_locked(Path(corpus_dir), store or EmbeddedStore(index_dir), embedder, index_type,
+                               progress, force)
     except OSError as exc:
         if is_disk_full(exc, index_dir):
             raise disk_full_error(index_dir) from exc
@@ -98,21 +102,7 @@ def _lock_index_folder(index_dir: Path) -> FileLock:
     return lock
 
 
-def _previous(index_dir: Path, model_id: str) -> IndexVersion | None:
-    try:
-        current_version_path(index_dir)
-    except IndexProblem:
-        return None
-    try:
-        version = load_index(index_dir)
-    except IndexProblem:
-        return None  # unreadable or other format: rebuild everything
-    if version.manifest.model_id != model_id:
-        return None
-    return version
-
-
-def _build_locked(corpus_dir: Path, index_dir: Path, embedder, index_type: str,
+def _build_locked(corpus_dir: Path, store, embedder, index_type: str,
                   progress: Progress | None, force: bool) -> BuildReport:
     progress = progress or (lambda stage, done, total: None)
     files, skipped = list_corpus(corpus_dir)
@@ -120,8 +110,9 @@ def _build_locked(corpus_dir: Path, index_dir: Path, embedder, index_type: str,
     corrections_sha = file_sha256(corrections_path) if corrections_path.exists() else None
     hashes = hash_files(files, skipped, progress=progress)
 
-    previous = None if force else _previous(index_dir, embedder.model_id)
-    if previous and _unchanged(previous.manifest, hashes, corrections_sha, index_type):
+    previous = None if force else store.previous(embedder.model_id)
+    if previous and store.holds(previous.manifest) and \
+            _unchanged(previous.manifest, hashes, corrections_sha, index_type):
         known = {s.file for s in skipped}
         skipped += [Skipped(**s) for s in previous.manifest.skipped if s["file"] not in known]
         return BuildReport(previous.name, True, previous.manifest.n_docs, previous.manifest.n_chunks,
@@ -175,10 +166,10 @@ def _build_locked(corpus_dir: Path, index_dir: Path, embedder, index_type: str,
         skipped=[asdict(s) for s in skipped],
     )
     progress("write", 0, 1)
-    path = write_version(index_dir, manifest, documents, {p.meta.doc_id: p.raw_meta for p in parsed},
-                         {p.meta.doc_id: p.text for p in parsed}, stored, vectors)
+    name = store.write(manifest, documents, {p.meta.doc_id: p.raw_meta for p in parsed},
+                       {p.meta.doc_id: p.text for p in parsed}, stored, vectors)
     progress("write", 1, 1)
-    report.version, report.n_docs, report.n_chunks = path.name, len(documents), len(stored)
+    report.version, report.n_docs, report.n_chunks = name, len(documents), len(stored)
     if previous:
         report.removed_files = sorted(set(previous.manifest.files) - set(hashes))
     return report

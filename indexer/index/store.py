@@ -26,6 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
+from indexer.errors import SettingsError
 from indexer.errors import IndexCorrupt, IndexMismatch, IndexMissing, IndexProblem  # noqa: F401 (re-exported)
 from indexer.index.damage import (check_bm25, check_index_folder, check_manifest_data, disk_full_error,
                                   is_disk_full, read_pointer, remove_temp_folders)
@@ -53,6 +54,9 @@ class Manifest:
     build_seconds: float = 0.0
     skipped: list[dict[str, str]] = field(default_factory=list)
     pipeline_version: str = ""  # of cleaning/structure/chunking: a change re-reads every file
+    store: str = "embedded"  # which store holds the clauses: embedded (this folder) | qdrant (index.backend.open_backend)
+    qdrant_location: str = ""  # URL of a server/cluster, or folder of the client's local mode
+    qdrant_alias: str = ""
 
 
 @dataclass
@@ -66,7 +70,7 @@ class StoredChunk:
 
 @dataclass
 class IndexVersion:
-    """One loaded, immutable version of the index."""
+    """One loaded, immutable version of the embedded index; implements `index.backend.Backend`."""
 
     path: Path
     manifest: Manifest
@@ -80,9 +84,79 @@ class IndexVersion:
     dense: object  # faiss.Index
     bm25: object  # bm25s.BM25
 
+    _rows: dict[str, int] | None = field(default=None, repr=False)
+    _doc_rows: dict[str, np.ndarray] | None = field(default=None, repr=False)
+    _stats: object = field(default=None, repr=False)
+
     @property
     def name(self) -> str:
         return self.path.name
+
+    # -- the Backend protocol ------------------------------------------------
+
+    def dense_search(self, vector: np.ndarray, k: int,
+                     doc_ids: set[str] | None = None) -> list[tuple[str, float]]:
+        """Top-k (chunk_id, cosine) among the allowed clauses (the filter applies before the cut)."""
+        import faiss
+
+        rows = self._allowed_rows(doc_ids)
+        k = min(k, len(self.chunks) if rows is None else len(rows))
+        if k <= 0:
+            return []
+        params = None if rows is None else faiss.SearchParameters(sel=faiss.IDSelectorBatch(rows))
+        query = np.asarray(vector, dtype=np.float32).reshape(1, -1)
+        scores, found = self.dense.search(query, k, params=params)
+        return [(self.chunks[int(r)].chunk_id, float(s)) for r, s in zip(found[0], scores[0]) if r >= 0]
+
+    def sparse_search(self, tokens: list[str], k: int,
+                      doc_ids: set[str] | None = None) -> list[tuple[str, float]]:
+        """Top-k (chunk_id, BM25 score) among the allowed clauses, scores above zero only."""
+        if not tokens or k <= 0:
+            return []
+        scores = self.bm25.get_scores(tokens)
+        rows = self._allowed_rows(doc_ids)
+        if rows is not None:
+            mask = np.zeros(len(self.chunks), dtype=bool)
+            mask[rows] = True
+            scores = scores * mask
+        top = np.argsort(-scores)[:k]
+        return [(self.chunks[int(r)].chunk_id, float(scores[r])) for r in top if scores[r] > 0]
+
+    def fetch_chunks(self, chunk_ids: list[str]) -> list[Chunk]:
+        rows = self._row_of()
+        return [self.chunks[rows[c]] for c in chunk_ids if c in rows]
+
+    def document_chunks(self, doc_id: str) -> list[Chunk]:
+        return [self.chunks[int(r)] for r in self._rows_by_doc().get(doc_id, [])]
+
+    def query_stats(self):
+        """Accent/typo statistics learnt from this version's clauses (built on first use)."""
+        if self._stats is None:
+            from indexer.index.backend import QueryStats
+
+            self._stats = QueryStats.from_texts([c.text for c in self.chunks], self.bm25.vocab_dict)
+        return self._stats
+
+    def _row_of(self) -> dict[str, int]:
+        if self._rows is None:
+            self._rows = {c.chunk_id: i for i, c in enumerate(self.chunks)}
+        return self._rows
+
+    def _rows_by_doc(self) -> dict[str, np.ndarray]:
+        if self._doc_rows is None:
+            by_doc: dict[str, list[int]] = {}
+            for i, c in enumerate(self.chunks):
+                by_doc.setdefault(c.doc_id, []).append(i)
+            self._doc_rows = {d: np.asarray(r, dtype=np.int64) for d, r in by_doc.items()}
+        return self._doc_rows
+
+    def _allowed_rows(self, doc_ids: set[str] | None) -> np.ndarray | None:
+        """Rows of the allowed documents' clauses in row order (None: every clause)."""
+        if doc_ids is None:
+            return None
+        by_doc = self._rows_by_doc()
+        parts = [by_doc[d] for d in doc_ids if d in by_doc]
+        return np.sort(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int64)
 
 
 def rebuild_hint(index_dir: Path) -> str:
@@ -207,7 +281,7 @@ def build_dense_index(vectors: np.ndarray, index_type: str = "flat"):
         index.train(sample)
         index.nprobe = 16
     else:
-        raise ValueError(f"unknown index type {index_type!r}; choose one of {INDEX_TYPES}")
+        raise SettingsError(f"unknown index type {index_type!r}", f"choose one of {', '.join(INDEX_TYPES)}")
     if len(vectors):
         index.add(np.ascontiguousarray(vectors, dtype=np.float32))
     return index
@@ -342,6 +416,10 @@ class Catalog:
     def name(self) -> str:
         return self.path.name
 
+    def document_chunks(self, doc_id: str) -> list[Chunk]:
+        """Every clause of one document, in reading order."""
+        return [c for c in self.chunks if c.doc_id == doc_id]
+
 
 def load_catalog(index_dir: Path) -> Catalog:
     """The live version's manifest, documents and clauses; the same errors as `load_index`."""
@@ -351,6 +429,10 @@ def load_catalog(index_dir: Path) -> Catalog:
         manifest = read_manifest(path)
     except IndexProblem as exc:
         raise _with_hint(exc, index_dir) from exc
+    if manifest.store == "qdrant":  # documents and clauses live in Qdrant
+        from indexer.index.qdrant_backend import open_qdrant
+
+        return open_qdrant(index_dir, manifest)
     try:
         con = sqlite3.connect(f"file:{path / 'index.sqlite'}?mode=ro", uri=True)
         try:

@@ -36,7 +36,7 @@ def parse_file(path: Path, doc_id: str, max_bytes: int = MAX_FILE_BYTES,
         dropped = "; ".join(w for w in cleaned.warnings if getattr(w, "code", "").startswith("dropped_"))
         raise IngestError(path, "no usable text after cleaning" + (f" ({dropped})" if dropped else ""))
     sections = parse_sections(cleaned.text)
-    meta = extract_metadata(doc_id, path.name, raw.sha256, cleaned.text, sections)
+    meta = extract_metadata(doc_id, path.name, raw.sha256, cleaned.text, sections, raw_text=raw.text)
     meta.warnings = [str(w) for w in raw.warnings + cleaned.warnings + meta.warnings]
     chunks = chunk_document(doc_id, cleaned.text, sections)
     if not chunks:
