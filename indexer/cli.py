@@ -248,18 +248,7 @@ def cmd_search(args) -> int:
 
 def _search_batch(lib, args, filters) -> int:
     """One JSON line per line of the batch file; a bad line or query gets an "error" field, not an exit."""
-    from indexer.features.batch import read_batch
-
-    for item in read_batch(args.batch):
-        out = {"id": item.id, "results": []}
-        if item.error:
-            out["error"] = item.error
-        else:
-            try:
-                results = lib.search(item.query, k=args.k, filters=filters, group=not args.no_group)
-                out["results"] = [r.to_dict() for r in results]
-            except QueryError as exc:
-                out["error"] = f"line {item.line}: {exc}"
+    for out in lib.search_batch(args.batch, k=args.k, filters=filters, group=not args.no_group):
         print(json.dumps(out, ensure_ascii=False))
     return 0
 

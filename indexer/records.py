@@ -5,6 +5,7 @@ encoded in a string. ``to_dict`` gives the JSON shape of the command-line contra
 """
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -104,10 +105,9 @@ class DocumentMeta:
 
     def __post_init__(self) -> None:
         """Derive the year from the ISO date when it was not given."""
-        if self.year is None and self.date:
-            from indexer.text.dates import year_of  # also 22/9/2022 from an older index
-
-            self.year = year_of(self.date)
+        if self.year is None and self.date:  # ISO, or 22/9/2022 in an index built before the fix
+            match = re.search(r"(?<!\d)(1[89]\d\d|2[01]\d\d)(?!\d)", self.date)
+            self.year = int(match.group(1)) if match else None
         elif isinstance(self.year, str):
             self.year = int(self.year) if self.year.strip().isdigit() else None
 
