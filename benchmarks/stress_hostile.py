@@ -204,12 +204,14 @@ def corrections_case(corpus: Path, index: Path) -> dict:
 
 
 def hostile_review(work: Path) -> dict:
-    """Every case above on a one-document corpus; {case: result with "held"}."""
+    """Every case above on a one-document corpus (a short plan); {case: result with "held"}."""
     root = work / "review"
     corpus, index = root / "corpus", root / "index"
     corpus.mkdir(parents=True)
-    name = "quang-ngai-tinh_ubnd_ke-hoach-151-kh-ubnd-2022.txt"
-    shutil.copy(ROOT / "corpus" / name, corpus / name)
+    sys.path.insert(0, str(ROOT / "tests"))
+    from test_damage import DOC  # a short plan: every case rebuilds in seconds, not minutes
+
+    (corpus / "ke-hoach-phat-trien-do-thi.txt").write_text(DOC, encoding="utf-8")
     first = run("build", str(corpus), "--index-dir", str(index))
     out = {"first_build": {k: first[k] for k in ("exit_code", "seconds")}}
     out["fifo"] = fifo_case(corpus, index)
