@@ -113,14 +113,21 @@ def main() -> None:
                         help="score the product's default view: near-duplicates folded into 'also in'")
     parser.add_argument("--index-dir", default=None, help="existing index of corpus/ (default: build one)")
     parser.add_argument("--out", default=None, help="JSON report (default benchmarks/results/eval_retrieval[_grouped].json)")
+    parser.add_argument("--store", default="embedded", choices=["embedded", "qdrant"],
+                        help="where the index is built and searched")
+    parser.add_argument("--qdrant-location", default=None, help="Qdrant URL or folder (default INDEX_DIR/qdrant)")
     args = parser.parse_args()
     queries = [json.loads(line) for line in Path(args.eval).read_text(encoding="utf-8").splitlines() if line.strip()]
     seed_map = seed_to_corpus_file(ROOT / "corpus", SEEDS)
     embedder = load_embedder()
     index_dir = Path(args.index_dir) if args.index_dir else Path(tempfile.mkdtemp(prefix="eval-index-"))
-    build_index(ROOT / "corpus", index_dir, embedder)
+    from indexer.index.stores import make_store
+
+    build_index(ROOT / "corpus", index_dir, embedder,
+                store=make_store(args.store, index_dir, args.qdrant_location))
     engine = SearchEngine(index_dir, embedder)
-    report = {"model": embedder.model_id, "n_queries": len(queries), "grouped": args.grouped, "modes": {}}
+    report = {"model": embedder.model_id, "n_queries": len(queries), "grouped": args.grouped,
+              "store": args.store, "modes": {}}
     for mode in args.modes:
         rows, by_kind = [], defaultdict(list)
         t0 = time.time()

@@ -130,6 +130,7 @@ def _connect(location: str):
     try:
         if is_url(location):
             client = QdrantClient(url=location, timeout=float(os.environ.get("POLICY_QDRANT_TIMEOUT", 10)),
+                                  api_key=os.environ.get("POLICY_QDRANT_API_KEY") or None,
                                   check_compatibility=False)
         else:
             client = QdrantClient(path=location)
@@ -238,14 +239,27 @@ def _year(meta: DocumentMeta) -> int | None:
 
 
 def create_collection(client, name: str, dim: int, location: str) -> None:
-    """A new collection: named dense (cosine) and sparse (IDF) vectors, payload indexes."""
+    """A new collection: named dense (cosine) and sparse (IDF) vectors, payload indexes; on a
+    server, shards, replicas, quantisation and on-disk payload from the settings."""
     import warnings
 
     from qdrant_client import models as m
 
+    from indexer.settings import qdrant_collection_options
+
+    options = qdrant_collection_options() if is_url(location) else {}
+    quantization = {"int8": m.ScalarQuantization(scalar=m.ScalarQuantizationConfig(
+                        type=m.ScalarType.INT8, quantile=0.99, always_ram=True)),
+                    "binary": m.BinaryQuantization(binary=m.BinaryQuantizationConfig(always_ram=True)),
+                    }.get(options.get("quantization", "none"))
+    extra = {k: v for k, v in (("shard_number", options.get("shards")),
+                               ("replication_factor", options.get("replicas")),
+                               ("on_disk_payload", options.get("on_disk_payload"))) if v is not None}
     call(location, "creating a collection", client.create_collection, name,
-         vectors_config={DENSE: m.VectorParams(size=dim, distance=m.Distance.COSINE)},
-         sparse_vectors_config={SPARSE: m.SparseVectorParams(modifier=m.Modifier.IDF)})
+         vectors_config={DENSE: m.VectorParams(size=dim, distance=m.Distance.COSINE,
+                                               on_disk=True if quantization else None)},
+         sparse_vectors_config={SPARSE: m.SparseVectorParams(modifier=m.Modifier.IDF)},
+         quantization_config=quantization, **extra)
     with warnings.catch_warnings():  # local mode warns that it ignores payload indexes
         warnings.simplefilter("ignore")
         for field in FILTER_FIELDS:
