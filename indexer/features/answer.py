@@ -101,6 +101,7 @@ class Answer:
         if self.generated:
             lines.append(("Generated (check the citations): " if self.language == "en" else
                           "Văn bản do mô hình viết (kiểm tra trích dẫn): ") + self.generated)
+        lines += [f"! {w}" for w in self.warnings]
         if not self.answered and self.results and self.results_label:
             lines.append(self.results_label + ":")
             lines += [f"  {r.rank}. {r.citation}: {r.text[:160]}" for r in self.results[:3]]
@@ -209,8 +210,10 @@ def _fact_answer(engine, q: Question, scope: Scope, scoped, base: Answer, k: int
         sentences.append(AnswerSentence(text=fact.quote, citation=f"{cite_document(meta)}, {place}",
                                         doc_id=doc_id, chunk_id=_chunk_with(version, doc_id, fact.quote),
                                         province=meta.province, score=1.0, ref=_ref(base.results, doc_id)))
-    if not sentences:
-        return _not_found(base)
+    if not sentences:  # the document leaves the field blank: say so, citing the document
+        base.message = "; ".join(lines) + f" — {cite_document(meta)}"
+        base.results_label = NEAREST_LABEL[q.language]
+        return base
     for part in other_parts(q):  # "…, căn cứ văn bản nào": quoted from the same document
         sub = Question(part, q.language, "passage", [], q.entity)
         results = engine.search(part, k=4, filters=Filters(doc_ids=[doc_id]))
