@@ -185,7 +185,8 @@ def run(args) -> dict:
                                        "message": data["message"][:200]})
     report["timing_ms"] = {"n": len(timings), "p50": round(percentile(timings, 0.5), 1),
                            "p95": round(percentile(timings, 0.95), 1),
-                           "max": round(max(timings), 1) if timings else 0.0}
+                           "max": round(max(timings), 1) if timings else 0.0,
+                           "loadavg_1min": round(__import__("os").getloadavg()[0], 2)}
     return report
 
 
@@ -220,7 +221,8 @@ def show(report: dict) -> None:
         if not r["refused_naming_entity"]:
             print(f"  NOT REFUSED: {r['question']} -> {r['message']}")
     t = report["timing_ms"]
-    print(f"ask warm latency over {t['n']} questions: p50 {t['p50']} ms, p95 {t['p95']} ms, max {t['max']} ms")
+    print(f"ask warm latency over {t['n']} questions: p50 {t['p50']} ms, p95 {t['p95']} ms, max {t['max']} ms "
+          f"(machine load average {t['loadavg_1min']} on {__import__('os').cpu_count()} cores)")
     if report["misses"]:
         print("misses (held-out misses hidden unless --show-held-out):")
     for m in report["misses"]:
