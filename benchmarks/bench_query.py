@@ -14,13 +14,13 @@ bm25s's Python-list indexing would need many GB). Timed per query, with the real
 (real model) of the dev-set queries:
 
     embed (model) + dense top-100 (`SearchEngine.dense_scores`) + BM25 top-100
-    (`SearchEngine.bm25_scores`: bm25s get_scores) + `reciprocal_rank_fusion`
+    (`search.retrieve.sparse`: bm25s get_scores) + `reciprocal_rank_fusion`
 
 Building results (citations, highlights, grouping) touches only the ~200 fused candidates, so its
 cost does not grow with the corpus; it is part of the corpus/ numbers. Build times, index sizes
 and process memory (RSS) are reported; ANN recall@100 is measured against the exact index.
 
-    .venv/bin/python benchmarks/bench_query.py [--sizes 10000 100000 1000000] [--types flat hnsw ivfpq]
+    .venv/bin/python -m benchmarks.bench_query [--sizes 10000 100000 1000000] [--types flat hnsw ivfpq]
         [--index-dir DIR] [--repeat N] [--skip-corpus] [--hnsw-budget SECONDS]
 
 Results are printed and written to benchmarks/results/bench_query.json.
@@ -37,20 +37,20 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from types import SimpleNamespace
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from benchmarks.harness import ROOT, dev_set, write_results
 
-from indexer.index.build import build_index  # noqa: E402
-from indexer.index.embed import load_embedder  # noqa: E402
-from indexer.search.engine import SearchEngine, reciprocal_rank_fusion  # noqa: E402
-from indexer.index.store import IndexProblem, build_dense_index, load_index  # noqa: E402
+from indexer.index.build import build_index
+from indexer.index.embed import load_embedder
+from indexer.index.backend import QueryStats
+from indexer.search import retrieve
+from indexer.search.engine import SearchEngine, reciprocal_rank_fusion
+from indexer.index.store import IndexProblem, build_dense_index, load_index
 
 RESULTS = ROOT / "benchmarks" / "results" / "bench_query.json"
-DEV = ROOT.parent / "shared" / "eval" / "dev.jsonl"
+DEV = dev_set()
 FALLBACK_QUERIES = [
     "không gian ngầm đô thị", "tỷ lệ đô thị hóa năm 2030", "nhà ở xã hội", "khong gian ngam",
     "phát triển đô thị theo định hướng giao thông công cộng TOD", "ngầm hóa đường dây điện",
@@ -274,9 +274,27 @@ def build_hnsw(vectors: np.ndarray, m: int, ef_construction: int):
     return index
 
 
+class Synthetic:
+    """The retrieval half of a Backend over synthetic clauses (clause ids are row numbers)."""
+
+    def __init__(self, dense, bm25, n: int):
+        self.dense, self.bm25, self.n = dense, bm25, n
+
+    def dense_search(self, vector, k, doc_ids=None):
+        scores, rows = self.dense.search(np.asarray(vector, dtype=np.float32).reshape(1, -1), min(k, self.n))
+        return [(int(r), float(s)) for r, s in zip(rows[0], scores[0]) if r >= 0]
+
+    def sparse_search(self, tokens, k, doc_ids=None):
+        scores = self.bm25.get_scores(tokens)
+        top = np.argsort(-scores)[:k]
+        return [(int(r), float(scores[r])) for r in top if scores[r] > 0]
+
+    def query_stats(self):
+        return QueryStats(restorer=None, vocabulary=self.bm25.vocab_dict)
+
+
 def time_queries(engine: SearchEngine, fixed: SearchEngine, version, understood: list[str],
                  embedder, repeat: int) -> tuple[dict, list[list[int]]]:
-    mask = np.ones(version.n, dtype=bool)
     parts = {"embed": [], "dense": [], "bm25": [], "fuse": [], "total": []}
     tops = []
     for r in range(repeat):
@@ -284,9 +302,9 @@ def time_queries(engine: SearchEngine, fixed: SearchEngine, version, understood:
             t0 = time.perf_counter()
             embedder.encode_queries([q])
             t1 = time.perf_counter()
-            dense = fixed.dense_scores(version, q, mask)
+            dense = retrieve.dense(version, fixed.embedder, q, None)
             t2 = time.perf_counter()
-            sparse = engine.bm25_scores(version, q, mask)
+            sparse = retrieve.sparse(version, q, None)
             t3 = time.perf_counter()
             reciprocal_rank_fusion([dense, sparse])
             t4 = time.perf_counter()
@@ -308,11 +326,10 @@ def scale_part(base_version, embedder, queries: list[str], sizes: list[int], typ
     # the numpy BM25 builder reproduces bm25s exactly (checked on 10k clauses)
     check = min(10_000, max(sizes))
     native, mine = bm25_native(seeds, check, seed=1), bm25_numpy(seeds, check, seed=1)
-    probe = SimpleNamespace(bm25=native)
     from indexer.search.engine import query_tokens
     worst = 0.0
     for q in understood:
-        tokens = query_tokens(probe, q)
+        tokens = query_tokens(native.vocab_dict, q)
         if tokens:
             worst = max(worst, float(np.abs(native.get_scores(tokens) - mine.get_scores(tokens)).max()))
     print(f"numpy BM25 builder vs bm25s on {check} clauses: max score difference {worst:.2e}")
@@ -351,7 +368,7 @@ def scale_part(base_version, embedder, queries: list[str], sizes: list[int], typ
             seconds = time.perf_counter() - t
             if label == "hnsw":
                 hnsw_rate = n / seconds
-            version = SimpleNamespace(dense=dense, bm25=bm25, n=n)
+            version = Synthetic(dense, bm25, n)
             timings, tops = time_queries(engine, fixed, version, understood, embedder, repeat)
             entry = {"build_seconds": round(seconds, 1), "bytes": faiss_bytes(dense),
                      "faiss_type": type(dense).__name__, **timings, **rss_mb(),
@@ -437,7 +454,7 @@ def main() -> int:
                       f"kept with p={KEEP}, plus {EXTRA} random real tokens and one of {PLACES} "
                       "synthetic place tokens",
             "timed_path": "real query embedding + SearchEngine.dense_scores (top 100) + "
-                          "SearchEngine.bm25_scores (bm25s get_scores, top 100) + reciprocal_rank_fusion",
+                          "search.retrieve.sparse (bm25s get_scores, top 100) + reciprocal_rank_fusion",
             "sizes": scale_part(engine.version, embedder, queries, args.sizes, args.types, args.repeat,
                                 args.hnsw_budget, engine)}
         set_threads(default_threads)
@@ -447,8 +464,7 @@ def main() -> int:
         result["corpus_index_build_seconds"] = built_seconds
         shutil.rmtree(index_dir.parent, ignore_errors=True)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
-    print(f"written {RESULTS.relative_to(ROOT)}")
+    write_results("bench_query", result, RESULTS)
     return 0
 
 

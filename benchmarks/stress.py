@@ -9,7 +9,7 @@
 4. The hostile-files corpus of tests/test_hostile.py built by the real command: wall time, peak
    memory (beside the peak of building the two good documents alone), every bad file reported.
 
-    .venv/bin/python benchmarks/stress.py [--trials N] [--threads N] [--rebuilds N]
+    .venv/bin/python -m benchmarks.stress [--trials N] [--threads N] [--rebuilds N]
 
 Results are printed and written to benchmarks/results/stress.json.
 """
@@ -31,16 +31,16 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests"))
+from benchmarks.harness import ROOT, write_results
 
-from filelock import FileLock, Timeout  # noqa: E402
+sys.path.insert(0, str(ROOT / "tests"))  # the hostile-file generator is shared with the tests
 
-from indexer.index.build import BuildLocked, build_index  # noqa: E402
-from indexer.index.embed import load_embedder  # noqa: E402
-from indexer.search.engine import Filters, SearchEngine  # noqa: E402
-from indexer.index.store import current_version_path, load_index  # noqa: E402
+from filelock import FileLock, Timeout
+
+from indexer.index.build import BuildLocked, build_index
+from indexer.index.embed import load_embedder
+from indexer.search.engine import Filters, SearchEngine
+from indexer.index.store import current_version_path, load_index
 
 RESULTS = ROOT / "benchmarks" / "results" / "stress.json"
 QN_CITY = "quang-ngai-thanh-pho_thanh-uy_chuong-trinh-hanh-dong-thuc-hien-nq06-2022.txt"
@@ -456,8 +456,7 @@ def main() -> int:
         shutil.rmtree(work, ignore_errors=True)
     result["machine"]["load_avg_at_end"] = os.getloadavg()
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
-    print(f"written {RESULTS.relative_to(ROOT)}")
+    write_results("stress", result, RESULTS)
     return 0
 
 

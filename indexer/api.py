@@ -127,11 +127,18 @@ class Library:
         live = self._live()
         if doc_id not in live.documents:
             raise NotFound(f"no document '{doc_id}'", "see `python -m indexer docs`")
-        return [c for c in live.chunks if c.doc_id == doc_id]
+        return live.document_chunks(doc_id)
 
     def facets(self) -> Facets:
         """Filter choices: provinces (old and post-2025 names), levels, types, years."""
         return facets_of(self.documents())
+
+    def allowed_documents(self, filters: Filters | None = None) -> list[str]:
+        """Ids of the indexed documents that pass ``filters`` (rows of the page's topic table)."""
+        from indexer.search.filters import doc_allowed
+
+        filters = filters or Filters()
+        return [doc_id for doc_id, meta in self._live().documents.items() if doc_allowed(meta, filters)]
 
     # -- searching ----------------------------------------------------------------------------------
 
@@ -146,6 +153,20 @@ class Library:
         from indexer.features.answer import answer
 
         return answer(self.engine, question, filters=filters, k=k)
+
+    def generate(self, answer_: Answer, endpoint: str, model: str | None,
+                 timeout: float | None = None) -> Answer:
+        """Add generated sentences from an OpenAI-compatible endpoint; a failure only warns."""
+        from indexer.features.generation import generate_safely
+
+        return generate_safely(answer_, endpoint, model, timeout or settings.llm_timeout())
+
+    @staticmethod
+    def read_batch(path: str | Path):
+        """The items of a JSONL batch of queries, each with its line number or its error."""
+        from indexer.features.batch import read_batch
+
+        return read_batch(path)
 
     def compare(self, query: str, by: str = "province", filters: Filters | None = None,
                 k: int = 1) -> list[CompareRow]:
@@ -178,15 +199,21 @@ class Library:
     # -- changing ----------------------------------------------------------------------------------
 
     def build(self, progress: Progress | None = None, force: bool = False,
-              index_type: str | None = None) -> BuildReport:
-        """Build or update the index of the corpus folder; ``progress(stage, done, total)``."""
+              index_type: str | None = None, store: str | None = None,
+              qdrant_location: str | None = None) -> BuildReport:
+        """Build or update the index of the corpus folder; ``progress(stage, done, total)``.
+        ``store``: embedded (default) or qdrant, at ``qdrant_location`` (URL or folder)."""
         from indexer.index.build import build_index
+        from indexer.index.stores import make_store
 
         if not self.corpus_dir.is_dir():
             raise CorpusError(f"corpus folder not found: {self.corpus_dir}",
                               "create it, or give the folder: python -m indexer build FOLDER")
+        target = make_store(settings.store(store), self.index_dir, settings.qdrant_location(qdrant_location),
+                            settings.qdrant_alias())
         report = build_index(self.corpus_dir, self.index_dir, self.embedder,
-                             index_type=settings.index_type(index_type), progress=progress, force=force)
+                             index_type=settings.index_type(index_type), progress=progress, force=force,
+                             store=target)
         with self._lock:
             self._catalog = None
         return report

@@ -22,7 +22,8 @@ import numpy as np
 import pytest
 from pypdf import PdfWriter
 
-from indexer.index.build import MAX_FILE_BYTES, build_index
+from indexer.index.build import build_index
+from indexer.settings import MAX_FILE_BYTES
 from indexer.cli import _print_build_summary
 from indexer.ingest.readers import _tesseract_vie
 from indexer.search.engine import SearchEngine

@@ -1,75 +1,71 @@
-"""Hybrid retrieval: dense (FAISS) and BM25 fused, with filters, near-duplicate grouping,
-highlights and citations.
+"""SearchEngine: follows the published index version and runs a search end to end.
+
+Query understanding is in `search.query`, the retrievers in `search.retrieve`, fusion in
+`search.fusion`, filters in `search.filters` and result cards in `search.results`. The engine
+talks to the index only through the `index.backend.Backend` protocol.
 """
 from __future__ import annotations
 
-import re
 import threading
 from pathlib import Path
 
-import numpy as np
-
-from indexer.errors import NotFound, QueryError
-from indexer.text.accents import AccentRestorer, edits1
+from indexer.index.backend import Backend, live_version_name, open_backend
 from indexer.parse.cite import cite
-from indexer.text.normalize import fold, normalize_text
-from indexer.records import AlsoIn, Chunk, Context, DocumentMeta, Filters, Result  # noqa: F401 (re-exported)
-from indexer.text.segment import bm25_tokens, segment_text
-from indexer.index.store import IndexVersion, current_version_path, load_index
-from indexer.settings import MAX_QUERY_CHARS
+from indexer.errors import NotFound, QueryError  # noqa: F401 (re-exported)
+from indexer.records import AlsoIn, Context, Filters, Result  # noqa: F401 (re-exported)
+from indexer.search import retrieve
+from indexer.search.documents import DocumentIndex, QueryDocuments, facet_chunks
+from indexer.search.filters import allowed_documents, doc_allowed, document_year  # noqa: F401
+from indexer.search.fusion import RRF_K, WEIGHTS, Weights, add_priors, reciprocal_rank_fusion  # noqa: F401
+from indexer.search.query import (MAX_QUERY_CHARS, expand_query, glossary, prepare_query,  # noqa: F401
+                                  query_tokens, understand)
+from indexer.search.results import build_results, highlight_spans, make_result, near_duplicate  # noqa: F401
+from indexer.search.retrieve import POOL  # noqa: F401
 
-RRF_K = 60
-POOL = 100  # candidates taken from each retriever before fusion
-
-_STOPWORDS = {
-    "và", "của", "các", "những", "cho", "với", "trong", "được", "là", "có", "đến", "về", "theo",
-    "để", "từ", "tại", "một", "này", "đó", "như", "nào", "gì", "bao", "nhiêu", "thì",
-    "the", "of", "and", "in", "for", "to", "a", "an", "on", "what", "which", "how", "is", "are",
-}
+MODES = ("hybrid", "dense", "bm25")
 
 
 class SearchEngine:
     """Searches the live index version; follows new versions as builds publish them."""
 
-    def __init__(self, index_dir: Path, embedder, *, version: IndexVersion | None = None):
+    def __init__(self, index_dir: Path, embedder, *, version: Backend | None = None):
         self.index_dir = Path(index_dir)
         self.embedder = embedder
         self._lock = threading.Lock()
-        self._unloadable: Path | None = None  # a published version that failed to load
-        self._version = version or load_index(self.index_dir, embedder.model_id)
-        self._restorers: dict[str, AccentRestorer] = {}
+        self._unloadable: str | None = None  # a published version that failed to load
+        self._version: Backend = version or open_backend(self.index_dir, embedder.model_id)
+        self._documents: tuple[str, DocumentIndex] | None = None
+        self.weights = WEIGHTS
 
-    def restorer(self, version: IndexVersion) -> AccentRestorer:
-        """Diacritic restoration learnt from this version's text (built once per version)."""
-        if version.name not in self._restorers:
-            self._restorers = {version.name: AccentRestorer([c.text for c in version.chunks])}
-        return self._restorers[version.name]
-
-    def understand(self, query: str, version: IndexVersion | None = None) -> str:
-        """The query as searched: normalised, accents restored, English topic terms glossed."""
-        version = version or self._version
-        query = prepare_query(query)
-        return expand_query(self.restorer(version).restore(query))
+    def document_index(self, version: Backend) -> DocumentIndex:
+        """Cards and numbers of this version's documents (built once per version)."""
+        if self._documents is None or self._documents[0] != version.name:
+            self._documents = (version.name, DocumentIndex(version.documents))
+        return self._documents[1]
 
     @property
-    def version(self) -> IndexVersion:
+    def version(self) -> Backend:
         return self._version
 
-    def refresh(self) -> IndexVersion:
+    def understand(self, query: str, version: Backend | None = None) -> str:
+        """The query as searched: normalised, accents restored, English topic terms glossed."""
+        return understand(query, (version or self._version).query_stats())
+
+    def refresh(self) -> Backend:
         """Switch to a newer version if a build published one (cheap when nothing changed)."""
         try:
-            path = current_version_path(self.index_dir)
+            name = live_version_name(self.index_dir)
         except Exception:
             return self._version  # keep serving the loaded version
-        if path != self._version.path and path != self._unloadable:
+        if name != self._version.name and name != self._unloadable:
             with self._lock:
-                if path != self._version.path and path != self._unloadable:
+                if name != self._version.name and name != self._unloadable:
                     try:
-                        self._version = load_index(self.index_dir, self.embedder.model_id)
+                        self._version = open_backend(self.index_dir, self.embedder.model_id)
                     except Exception:
                         # a damaged new version never replaces a good loaded one, and is not
                         # loaded again at every query
-                        self._unloadable = path
+                        self._unloadable = name
         return self._version
 
     # -- public API ----------------------------------------------------------
@@ -79,265 +75,77 @@ class SearchEngine:
         """Top-k clauses for a query. ``mode``: "hybrid" (default), "dense" or "bm25"."""
         version = self.refresh()
         query = self.understand(query, version)
-        mask = filter_mask(version, filters or Filters())
-        if not mask.any() or k <= 0:
+        allowed = allowed_documents(version.documents, filters)
+        if (allowed is not None and not allowed) or k <= 0:
             return []
-        if mode == "dense":
-            ranked = self.dense_scores(version, query, mask)
-        elif mode == "bm25":
-            ranked = self.bm25_scores(version, query, mask)
-        elif mode == "hybrid":
-            ranked = self._fused(version, query, mask)
-        else:
+        if mode not in MODES:
             raise QueryError(f"unknown search mode {mode!r}", "choose hybrid, dense or bm25")
+        ranked = self.ranked(version, query, allowed, mode)
         return build_results(version, query, ranked, k, group_duplicates)
+
+    def ranked(self, version: Backend, query: str, allowed: set[str] | None,
+               mode: str = "hybrid") -> list[tuple[str, float]]:
+        """(chunk_id, score) best first for an understood query."""
+        if mode == "dense":
+            return retrieve.dense(version, self.embedder, query, allowed)
+        if mode == "bm25":
+            return retrieve.sparse(version, query, allowed)
+        return self._hybrid(version, query, allowed)
+
+    def _hybrid(self, version: Backend, query: str, allowed: set[str] | None) -> list[tuple[str, float]]:
+        """Dense + sparse over everything, plus both again inside the documents the query names
+        or describes, fused; then document priors and the clauses that print asked facts."""
+        w = self.weights
+        vector = retrieve.encode(self.embedder, query)
+        tokens = retrieve.query_tokens(version.query_stats().vocabulary, query)
+        lists = [retrieve.dense(version, self.embedder, query, allowed, vector=vector),
+                 retrieve.sparse(version, query, allowed, tokens=tokens)]
+        weights = [w.dense, w.sparse]
+        docs = self.document_index(version).match(query, tokens)
+        focus = self._focus(docs, allowed)
+        if focus:
+            lists += [retrieve.dense(version, self.embedder, query, focus, n=retrieve.POOL // 2, vector=vector),
+                      retrieve.sparse(version, query, focus, n=retrieve.POOL // 2, tokens=tokens)]
+            weights += [w.focused, w.focused]
+        fused = reciprocal_rank_fusion(lists, weights=weights)
+        return add_priors(fused, self._priors(version, fused, docs, focus))
+
+    def _focus(self, docs: QueryDocuments, allowed: set[str] | None) -> set[str]:
+        """Documents named by number, else the best-described one."""
+        focus = set(docs.named)
+        if not focus and docs.scores:
+            ranked = sorted(docs.scores.values(), reverse=True)
+            if len(ranked) == 1 or ranked[0] >= self.weights.focus_margin * ranked[1]:
+                focus = {max(docs.scores, key=docs.scores.get)}
+        return focus if allowed is None else focus & allowed
+
+    def _priors(self, version: Backend, fused: list[tuple[str, float]], docs: QueryDocuments,
+                focus: set[str]) -> dict[str, float]:
+        w = self.weights
+        chunks = version.fetch_chunks([cid for cid, _ in fused])
+        priors: dict[str, float] = {}
+        for chunk in chunks:
+            prior = w.named * (chunk.doc_id in docs.named) + w.card * docs.scores.get(chunk.doc_id, 0.0)
+            if prior:
+                priors[chunk.chunk_id] = prior
+        if docs.facets and focus:
+            for doc_id in focus:
+                for cid in facet_chunks(version.document_chunks(doc_id), version.documents[doc_id],
+                                        docs.facets):
+                    priors[cid] = priors.get(cid, 0.0) + w.facet
+        return priors
 
     def context(self, chunk_id: str, before: int = 2, after: int = 2) -> Context:
         """A clause with its neighbours and its parent section, for "show in document"."""
         version = self._version
-        rows = {c.chunk_id: i for i, c in enumerate(version.chunks)}
-        if chunk_id not in rows:
+        found = version.fetch_chunks([chunk_id])
+        if not found:
             raise NotFound(f"unknown clause {chunk_id}", "take a clause id from search results or `chunks DOC_ID`")
-        row = rows[chunk_id]
-        chunk = version.chunks[row]
-        same_doc = [c for c in version.chunks if c.doc_id == chunk.doc_id]
+        chunk = found[0]
+        same_doc = version.document_chunks(chunk.doc_id)
         pos = next(i for i, c in enumerate(same_doc) if c.chunk_id == chunk_id)
         meta = version.documents[chunk.doc_id]
         section = [c for c in same_doc if c.section == chunk.section]
         return Context(chunk=chunk, citation=cite(meta, chunk),
                        before=same_doc[max(0, pos - before):pos], after=same_doc[pos + 1:pos + 1 + after],
                        section=chunk.section, section_chunks=section, document=meta)
-
-    # -- retrieval -------------------------------------------------------------
-
-    def dense_scores(self, version: IndexVersion, query: str, mask: np.ndarray,
-                     n: int = POOL) -> list[tuple[int, float]]:
-        """Top rows by cosine similarity among the allowed rows (filter before the cut)."""
-        import faiss
-
-        vector = self.embedder.encode_queries([query]).astype(np.float32)
-        n = min(n, int(mask.sum()))
-        params = None
-        if not mask.all():
-            ids = np.flatnonzero(mask).astype(np.int64)
-            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(ids))
-        scores, rows = version.dense.search(vector, n, params=params)
-        return [(int(r), float(s)) for r, s in zip(rows[0], scores[0]) if r >= 0]
-
-    def bm25_scores(self, version: IndexVersion, query: str, mask: np.ndarray,
-                    n: int = POOL) -> list[tuple[int, float]]:
-        tokens = query_tokens(version, query)
-        if not tokens:
-            return []
-        scores = version.bm25.get_scores(tokens) * mask
-        top = np.argsort(-scores)[:n]
-        return [(int(r), float(scores[r])) for r in top if scores[r] > 0]
-
-    def _fused(self, version: IndexVersion, query: str, mask: np.ndarray) -> list[tuple[int, float]]:
-        dense = self.dense_scores(version, query, mask)
-        sparse = self.bm25_scores(version, query, mask)
-        return reciprocal_rank_fusion([dense, sparse])
-
-
-def reciprocal_rank_fusion(rankings: list[list[tuple[int, float]]],
-                           k: int = RRF_K) -> list[tuple[int, float]]:
-    """Fuse ranked lists of (row, score) by reciprocal rank."""
-    fused: dict[int, float] = {}
-    for ranking in rankings:
-        for rank, (row, _score) in enumerate(ranking):
-            fused[row] = fused.get(row, 0.0) + 1.0 / (k + rank + 1)
-    return sorted(fused.items(), key=lambda kv: -kv[1])
-
-
-def prepare_query(query: str) -> str:
-    """Normalise a query like a document; QueryError when nothing searchable is left."""
-    if query is None:
-        raise QueryError("Empty query: type a few words.")
-    query = normalize_text(str(query))
-    query = "".join(ch if ch.isprintable() else " " for ch in query)
-    query = re.sub(r"\s+", " ", query).strip()[:MAX_QUERY_CHARS]
-    if not query:
-        raise QueryError("Empty query: type a few words.")
-    if not re.search(r"\w", query):
-        raise QueryError("The query has no letters or digits to search for.")
-    return query
-
-
-def _english_keys(label: str, phrases: list[str]) -> list[str]:
-    parts = re.split(r"\(|\)|,|\band\b|/", label) + [p for p in phrases if p.isascii()]
-    return [_stem(fold(p)) for p in parts if len(p.strip()) >= 3]
-
-
-def _stem(text: str) -> str:
-    return " ".join(w[:-1] if len(w) > 3 and w.endswith("s") else w for w in re.findall(r"\w+", text))
-
-
-_GLOSSARY: list[tuple[str, str]] | None = None
-
-
-def glossary() -> list[tuple[str, str]]:
-    """(English key, Vietnamese phrases) pairs taken from the shipped topic definitions."""
-    global _GLOSSARY
-    if _GLOSSARY is None:
-        from indexer.features.topics import load_topics
-
-        pairs = []
-        try:
-            topics = load_topics()
-        except Exception:  # a broken topics file must not break search
-            topics = []
-        for topic in topics:
-            vietnamese = [p for p in topic.phrases if not p.isascii()][:2]
-            if vietnamese:
-                pairs += [(key, "; ".join(vietnamese)) for key in _english_keys(topic.label_en, topic.phrases)]
-        _GLOSSARY = pairs
-    return _GLOSSARY
-
-
-def expand_query(query: str) -> str:
-    """Add the Vietnamese wording of English policy terms the query uses ("smart city")."""
-    folded = f" {_stem(fold(query))} "
-    additions = [vi for key, vi in glossary() if key and f" {key} " in folded]
-    return query if not additions else f"{query} ({'; '.join(dict.fromkeys(additions))})"
-
-
-def query_tokens(version: IndexVersion, query: str) -> list[str]:
-    """BM25 tokens of a query; unknown unaccented words are corrected to a close indexed one."""
-    tokens = bm25_tokens(segment_text(query))
-    vocab = version.bm25.vocab_dict
-    corrected = []
-    for token in tokens:
-        if token in vocab or not token.startswith("~") or not 5 <= len(token) <= _MAX_CORRECTED:
-            corrected.append(token)
-            continue
-        near = _closest(token, vocab)
-        corrected.append(near or token)
-    return corrected
-
-
-_MAX_CORRECTED = 25  # longer "syllables" are not words (and their 54·n edits cost n² memory)
-
-
-def _closest(token: str, vocab: dict) -> str | None:
-    """The first vocabulary token at edit distance 1 (typo tolerance), deletions first."""
-    for candidate in edits1(token[1:]):
-        if "~" + candidate in vocab:
-            return "~" + candidate
-    return None
-
-
-# -- filters -------------------------------------------------------------------
-
-def _key(value: str | None) -> str:
-    return re.sub(r"[^a-z0-9]", "", fold(value or ""))
-
-
-def _matches_province(meta: DocumentMeta, wanted: set[str]) -> bool:
-    names = {_key(meta.province), _key(meta.province_current), _key(meta.locality)} - {""}
-    return bool(names & wanted)  # "" (a missing name, or a filter of punctuation) never matches
-
-
-def doc_allowed(meta: DocumentMeta, filters: Filters) -> bool:
-    """Whether a document passes the filters."""
-    if filters.provinces and not _matches_province(meta, {_key(p) for p in filters.provinces}):
-        return False
-    if filters.levels and _key(meta.level) not in {_key(x) for x in filters.levels} - {""}:
-        return False
-    if filters.doc_types and _key(meta.doc_type) not in {_key(x) for x in filters.doc_types} - {""}:
-        return False
-    if filters.doc_ids and meta.doc_id not in set(filters.doc_ids):
-        return False
-    year = document_year(meta)
-    if filters.year_from and (year is None or year < filters.year_from):
-        return False
-    if filters.year_to and (year is None or year > filters.year_to):
-        return False
-    return True
-
-
-def document_year(meta: DocumentMeta) -> int | None:
-    """Year of issue (``DocumentMeta.year``: from the date, else from a dated line left blank)."""
-    return meta.year
-
-
-def filter_mask(version: IndexVersion, filters: Filters) -> np.ndarray:
-    """Boolean mask over the clause rows that pass the filters."""
-    if filters.is_empty():
-        return np.ones(len(version.chunks), dtype=bool)
-    allowed = {doc_id for doc_id, meta in version.documents.items() if doc_allowed(meta, filters)}
-    return np.fromiter((c.doc_id in allowed for c in version.chunks), dtype=bool,
-                       count=len(version.chunks))
-
-
-# -- results -------------------------------------------------------------------
-
-_SHINGLE_WORDS = 3
-
-
-def _shingles(text: str) -> set[tuple[str, ...]]:
-    words = re.findall(r"\w+", fold(text))
-    return {tuple(words[i:i + _SHINGLE_WORDS]) for i in range(max(1, len(words) - _SHINGLE_WORDS + 1))}
-
-
-def near_duplicate(a: set, b: set, threshold: float = 0.7) -> bool:
-    """Whether two clauses say the same thing (shingle overlap of the shorter one)."""
-    if not a or not b:
-        return False
-    return len(a & b) / min(len(a), len(b)) >= threshold and \
-        min(len(a), len(b)) / max(len(a), len(b)) >= 0.5
-
-
-def build_results(version: IndexVersion, query: str, fused: list[tuple[int, float]], k: int,
-                  group_duplicates: bool = True) -> list[Result]:
-    """Turn fused rows into results, folding near-duplicates into 'also in'."""
-    results: list[Result] = []
-    groups: list[tuple[set, Result]] = []
-    for row, score in fused:
-        chunk = version.chunks[row]
-        meta = version.documents[chunk.doc_id]
-        shingles = _shingles(chunk.text) if group_duplicates else set()
-        if group_duplicates:
-            owner = next((r for s, r in groups if near_duplicate(s, shingles)), None)
-            if owner is not None:
-                if owner.doc_id != chunk.doc_id and all(a.doc_id != chunk.doc_id for a in owner.also_in):
-                    owner.also_in.append(AlsoIn(doc_id=chunk.doc_id, chunk_id=chunk.chunk_id,
-                                                file=meta.file, province=meta.province,
-                                                citation=cite(meta, chunk), text=chunk.text))
-                continue
-        if len(results) >= k:
-            if not group_duplicates:
-                break
-            continue  # keep scanning so that later copies still join their group
-        result = make_result(len(results) + 1, score, chunk, meta, query)
-        results.append(result)
-        groups.append((shingles, result))
-    return results
-
-
-def make_result(rank: int, score: float, chunk: Chunk, meta: DocumentMeta, query: str) -> Result:
-    return Result(rank=rank, score=round(score, 6), chunk_id=chunk.chunk_id, doc_id=chunk.doc_id,
-                  file=meta.file, title=meta.title, province=meta.province, issuer=meta.issuer,
-                  number=meta.number, date=meta.date, section=chunk.section, text=chunk.text,
-                  citation=cite(meta, chunk), highlights=highlight_spans(chunk.text, query))
-
-
-def _fold_chars(text: str) -> str:
-    """Accent-folded text of exactly the same length (one character for one)."""
-    return "".join((fold(ch) or ch)[:1] if len(fold(ch)) else ch for ch in text)
-
-
-def highlight_spans(text: str, query: str) -> list[tuple[int, int]]:
-    """Character spans of ``text`` whose words occur in the query (accent-insensitive)."""
-    terms = {fold(w) for w in re.findall(r"\w+", query.lower()) if w not in _STOPWORDS}
-    terms = {t for t in terms if len(t) > 1 or t.isdigit()} - {fold(s) for s in _STOPWORDS}
-    if not terms:
-        return []
-    folded = _fold_chars(text)
-    spans: list[tuple[int, int]] = []
-    for m in re.finditer(r"\w+", folded):
-        if m.group(0).lower() in terms:
-            if spans and text[spans[-1][1]:m.start()].strip() == "":
-                spans[-1] = (spans[-1][0], m.end())
-            else:
-                spans.append((m.start(), m.end()))
-    return spans

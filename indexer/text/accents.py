@@ -28,6 +28,17 @@ class AccentRestorer:
         self._best = {key: forms.most_common(1)[0][0] for key, forms in counts.items()}
         self._frequency = {key: sum(forms.values()) for key, forms in counts.items()}
 
+    @classmethod
+    def from_tables(cls, best: dict[str, str], frequency: dict[str, int]) -> "AccentRestorer":
+        """A restorer from tables saved by `tables` (no text needed)."""
+        restorer = cls([])
+        restorer._best, restorer._frequency = dict(best), dict(frequency)
+        return restorer
+
+    def tables(self) -> tuple[dict[str, str], dict[str, int]]:
+        """(folded n-gram → its most frequent accented form, folded n-gram → count)."""
+        return self._best, self._frequency
+
     def restore(self, query: str) -> str:
         """The query with diacritics restored where it has none; queries with accents are kept."""
         words = [w.lower() for w in _WORD.findall(query)]

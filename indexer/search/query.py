@@ -1,0 +1,65 @@
+"""Query understanding: normalisation, diacritic restoration, typo fixes, English glossary terms."""
+from __future__ import annotations
+
+import re
+from collections.abc import Container
+
+from indexer.errors import QueryError
+from indexer.index.backend import QueryStats
+from indexer.settings import MAX_QUERY_CHARS
+from indexer.text.accents import edits1
+from indexer.text.glossary import english_pairs, match_key
+from indexer.text.normalize import normalize_text
+from indexer.text.segment import bm25_tokens, segment_text
+
+_MAX_CORRECTED = 25  # longer "syllables" are not words (and their 54·n edits cost n² memory)
+
+
+def prepare_query(query: str) -> str:
+    """Normalise a query like a document; QueryError when nothing searchable is left."""
+    if query is None:
+        raise QueryError("Empty query: type a few words.")
+    query = normalize_text(str(query))
+    query = "".join(ch if ch.isprintable() else " " for ch in query)
+    query = re.sub(r"\s+", " ", query).strip()[:MAX_QUERY_CHARS]
+    if not query:
+        raise QueryError("Empty query: type a few words.")
+    if not re.search(r"\w", query):
+        raise QueryError("The query has no letters or digits to search for.")
+    return query
+
+
+def glossary() -> list[tuple[str, str]]:
+    """(English key, Vietnamese phrases) pairs of the shipped glossary (text/glossary.yaml)."""
+    return list(english_pairs())
+
+
+def expand_query(query: str) -> str:
+    """Add the Vietnamese wording of English policy terms the query uses ("smart city")."""
+    folded = f" {match_key(query)} "
+    additions = [vi for key, vi in english_pairs() if f" {key} " in folded]
+    return query if not additions else f"{query} ({'; '.join(dict.fromkeys(additions))})"
+
+
+def understand(query: str, stats: QueryStats) -> str:
+    """The query as searched: normalised, accents restored, English terms glossed."""
+    return expand_query(stats.restorer.restore(prepare_query(query)))
+
+
+def query_tokens(vocabulary: Container[str], query: str) -> list[str]:
+    """Sparse tokens of a query; unknown unaccented words are corrected to a close indexed one."""
+    corrected = []
+    for token in bm25_tokens(segment_text(query)):
+        if token in vocabulary or not token.startswith("~") or not 5 <= len(token) <= _MAX_CORRECTED:
+            corrected.append(token)
+            continue
+        corrected.append(_closest(token, vocabulary) or token)
+    return corrected
+
+
+def _closest(token: str, vocabulary: Container[str]) -> str | None:
+    """The first vocabulary token at edit distance 1 (typo tolerance), deletions first."""
+    for candidate in edits1(token[1:]):
+        if "~" + candidate in vocabulary:
+            return "~" + candidate
+    return None
