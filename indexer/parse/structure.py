@@ -115,6 +115,8 @@ def find_annexes(lines: list[Line], after: int) -> list[tuple[int, str]]:
             continue
         window = " ".join(ln.text for ln in lines[i:i + 6])[len(m.group("name")):]
         attached = _ATTACHED.search(window)
+        if found and i - found[-1][0] <= 3:
+            continue  # the title line of the annex just opened ("PHỤ LỤC I" / "DANH MỤC …")
         if attached or (i > signed and not m.group("rest").strip() and not found):
             # printed "(kèm theo …)", or a bare type heading right after the main text is signed
             name = m.group("name").rstrip(" .:")
