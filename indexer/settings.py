@@ -163,6 +163,20 @@ def qdrant_collection_options() -> dict:
     return out
 
 
+def qdrant_timeout() -> float:
+    """Seconds to wait for a Qdrant server ($POLICY_QDRANT_TIMEOUT, [qdrant] timeout; 10)."""
+    value = env("POLICY_QDRANT_TIMEOUT") or _section("qdrant").get("timeout") or 10
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise SettingsError(f"POLICY_QDRANT_TIMEOUT must be a number of seconds, got {value!r}") from None
+
+
+def qdrant_api_key() -> str | None:
+    """API key of a Qdrant cluster ($POLICY_QDRANT_API_KEY); None for an open server."""
+    return env("POLICY_QDRANT_API_KEY")
+
+
 def qdrant_alias(explicit: str | None = None) -> str | None:
     """The alias searches follow (each build is a new collection behind it)."""
     return explicit or env("POLICY_QDRANT_ALIAS") or _section("qdrant").get("alias")
