@@ -164,7 +164,7 @@ def qdrant_collection_options() -> dict:
 
 
 def qdrant_timeout() -> float:
-    """Seconds to wait for a Qdrant server ($POLICY_QDRANT_TIMEOUT, [qdrant] timeout; 10)."""
+    """Seconds to wait for a Qdrant server (POLICY_QDRANT_TIMEOUT or [qdrant] timeout; 10)."""
     value = env("POLICY_QDRANT_TIMEOUT") or _section("qdrant").get("timeout") or 10
     try:
         return float(value)
@@ -173,8 +173,8 @@ def qdrant_timeout() -> float:
 
 
 def qdrant_api_key() -> str | None:
-    """API key of a Qdrant cluster ($POLICY_QDRANT_API_KEY); None for an open server."""
-    return env("POLICY_QDRANT_API_KEY")
+    """API key of a Qdrant server or cluster (POLICY_QDRANT_API_KEY); None for none."""
+    return env("POLICY_QDRANT_API_KEY") or _section("qdrant").get("api_key") or None
 
 
 def qdrant_alias(explicit: str | None = None) -> str | None:
