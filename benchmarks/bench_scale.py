@@ -13,7 +13,7 @@ Build = the store's `write` of all clauses (the pipeline's parse/embed are not i
 Qdrant runs in the client's LOCAL MODE (pure-Python, brute force, one sqlite commit per point):
 the numbers measure that engine, not a Qdrant server; see docs/scaling.md.
 
-    .venv/bin/python benchmarks/bench_scale.py [--sizes 10000 100000] [--qdrant-sizes 10000]
+    .venv/bin/python -m benchmarks.bench_scale [--sizes 10000 100000] [--qdrant-sizes 10000]
         [--source-index DIR] [--queries 50]
 
 Results are printed and written to benchmarks/results/bench_scale.json.
@@ -34,10 +34,9 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from benchmarks.harness import ROOT
 
-import numpy as np  # noqa: E402
+import numpy as np
 
 OUT = ROOT / "benchmarks" / "results" / "bench_scale.json"
 PER_DOC = 50
@@ -175,7 +174,7 @@ def main() -> None:
     runs = []
     for kind, sizes in (("embedded", args.sizes), ("qdrant", args.qdrant_sizes)):
         for n in sizes:
-            proc = subprocess.run([sys.executable, __file__, "--one", kind, str(n), "--source-index",
+            proc = subprocess.run([sys.executable, "-m", "benchmarks.bench_scale", "--one", kind, str(n), "--source-index",
                                    str(source), "--queries", str(args.queries)],
                                   capture_output=True, text=True, cwd=ROOT)
             if proc.returncode:

@@ -11,7 +11,7 @@ fixed third of each set, chosen by a hash of the query id, that tuning must not 
 Systems: the product (``hybrid`` by default; ``--modes`` adds ablations) and the peers of
 `retrieval_peers.py`. Warm query latency of the product is measured on the real set.
 
-    .venv/bin/python benchmarks/eval_retrieval.py [--sets seeds real] [--modes hybrid dense bm25]
+    .venv/bin/python -m benchmarks.eval_retrieval [--sets seeds real] [--modes hybrid dense bm25]
         [--no-peers] [--grouped] [--work DIR] [--out FILE] [--show-misses]
 """
 from __future__ import annotations
@@ -23,22 +23,20 @@ import math
 import re
 import shutil
 import statistics
-import sys
 import tempfile
 import time
 import unicodedata
 from collections import defaultdict
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from benchmarks.harness import ROOT
 
-from indexer.index.build import build_index  # noqa: E402
-from indexer.search.engine import SearchEngine  # noqa: E402
-from indexer.search.fusion import WEIGHTS, Weights  # noqa: E402
-from indexer.settings import shared_dir  # noqa: E402
-from indexer.index.embed import load_embedder  # noqa: E402
-from retrieval_peers import Peers  # noqa: E402
+from indexer.index.build import build_index
+from indexer.search.engine import SearchEngine
+from indexer.search.fusion import WEIGHTS, Weights
+from indexer.settings import shared_dir
+from indexer.index.embed import load_embedder
+from benchmarks.retrieval_peers import Peers
 
 METRICS = ("hit@1", "hit@10", "recall@10", "mrr@10", "ndcg@10", "recall@1000ch", "recall@3000ch")
 PLAIN = Weights(focused=0.0, named=0.0, card=0.0, facet=0.0)  # the hybrid before document awareness
