@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 
 from indexer.records import Notice
+from indexer.text import gazetteer
 from indexer.text.normalize import fold
 
 _SITE_LABEL = re.compile(r"^\W*(Số hiệu|Loại văn bản|Nơi ban hành|Người ký|Ngày ban hành|Ngày hiệu lực|"
@@ -109,14 +110,23 @@ def flatten_pipe_tables(lines: list[str], hard_break: str) -> list[str]:
     return out
 
 
-_OUTSIDE = re.compile(r"^\W*(PHỤ LỤC|Phụ lục|QUY ĐỊNH|QUY CHẾ|Điều\s+\d|Chương\s|CHƯƠNG\s|Nơi nhận)")
+# A cell that opens with a heading, the recipients or a signing formula is text around a table
+# (an appendix title, the signature block), never a cell of a data row.
+_OUTSIDE = re.compile(r"^\W*(PHỤ LỤC|Phụ lục|QUY ĐỊNH|QUY CHẾ|QUY TRÌNH|DANH MỤC|BIỂU MẪU|Điều\s+\d|Chương\s|"
+                      r"CHƯƠNG\s|Nơi nhận|TM\.|T/M|KT\.|TL\.|TUQ\.|Q\.\s|XÁC THỰC)")
+
+
+def _outside(cell: list[str]) -> bool:
+    first = _plain(cell[0])
+    return bool(_OUTSIDE.match(first)) or (first.isupper() and gazetteer.position(first) is not None) \
+        or any("kèm theo" in _plain(line).lower() for line in cell[:6])
 
 
 def _emit_row(row: list[list[str]], out: list[str], hard_break: str) -> None:
     cells = [[ln for ln in cell if re.sub(r"[*_\s]", "", ln)] for cell in row]
     group: list[list[str]] = []
     for cell in (c for c in cells if c):
-        if _OUTSIDE.match(cell[0]):  # a heading between tables, not a cell: ends the row
+        if _outside(cell):  # a heading or signature between tables, not a cell: ends the row
             _emit_cells(group, out, hard_break)
             _emit_cells([cell], out, hard_break)
             group = []
@@ -134,3 +144,31 @@ def _emit_cells(cells: list[list[str]], out: list[str], hard_break: str) -> None
     for cell in cells:
         out.extend(cell)
         out.append(hard_break)
+
+
+_MD_ROW = re.compile(r"^\s*\|(.*)\|\s*$")
+_MD_RULE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)+\|?\s*$")
+_BR = re.compile(r"<br\s*/?>", re.I)
+
+
+def markdown_rows(lines: list[str], hard_break: str) -> list[str]:
+    """Markdown table rows ('| a | b |'): separator rows dropped; a row of three or more cells
+    kept as one readable line 'a | b | c'; the cells of a two-cell layout row (header,
+    signature) become separate paragraphs, line breaks (<br>) kept."""
+    out: list[str] = []
+    for line in lines:
+        if _MD_RULE.match(line):
+            out.append(hard_break)
+            continue
+        m = _MD_ROW.match(line)
+        if not m or "|" not in m.group(1) and not _BR.search(line):
+            out.append(line)
+            continue
+        cells = [c.strip() for c in m.group(1).split("|")]
+        if len([c for c in cells if c]) >= 3:
+            out.append(" | ".join(_BR.sub(" ", c) for c in cells))
+            continue
+        for cell in cells:
+            out.extend(_BR.split(cell))
+            out.append(hard_break)
+    return out

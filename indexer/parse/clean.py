@@ -9,7 +9,7 @@ import html
 import re
 from collections import Counter
 
-from indexer.parse.boilerplate import cut_site_material, flatten_pipe_tables
+from indexer.parse.boilerplate import cut_site_material, flatten_pipe_tables, markdown_rows
 from indexer.text import gazetteer
 from indexer.text.normalize import normalize_text
 from indexer.records import CleanDocument, Notice, RawDocument
@@ -117,6 +117,7 @@ def _clean_pass(text: str, warnings: list[str]) -> str:
     lines = [line for page in pages for line in page.split("\n")]
     lines = cut_site_material(lines, warnings)
     lines = flatten_pipe_tables(lines, HARD_BREAK)
+    lines = markdown_rows(lines, HARD_BREAK)
     lines = [ln for line in lines for ln in _isolate_bold(line)]
     lines = [line if line == HARD_BREAK else strip_markup(line) for line in lines]
     lines = drop_page_numbers(lines)
@@ -262,8 +263,8 @@ def _continues(previous: str, last_line: str, line: str, width: int, gap: bool =
         return True  # "Điều" / "1. Phạm vi …": a marker word cut from its number
     if _STRUCTURE_START.match(line) or _SPLIT_MARKER.match(line):
         return False
-    if previous == last_line and re.fullmatch(r"[^\W\d_]{1,6}", previous) and _is_caps(previous) \
-            and _is_caps(line):
+    if width < 10**6 and previous == last_line and re.fullmatch(r"[^\W\d_]{1,6}", previous) \
+            and _is_caps(previous) and _is_caps(line):
         return True  # a heading broken after its first word: "QUY" / "CHẾ", "VỀ" / "VIỆC …"
     first = line[0]
     if first.islower() or first in ",;–&%":

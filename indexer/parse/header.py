@@ -300,10 +300,12 @@ def _sign_block(lines: list[PrintedLine], i: int) -> tuple[list[str], str | None
     """(formula and position lines, signer name) of a block starting at line i."""
     positions: list[str] = []
     k = i
-    while k < len(lines) and k < i + 7 and (_is_sign_line(lines[k].text) or positions and
-                                             _continues_sign_line(lines[k].text)):
+    while k < len(lines) and k < i + 9 and (_is_sign_line(lines[k].text) or _is_recipient(lines[k].text)
+                                             or positions and _continues_sign_line(lines[k].text)):
         text = lines[k].text
-        if positions and not _is_sign_line(text):
+        if _is_recipient(text):
+            pass  # recipients printed beside the signature (PDF columns on one line)
+        elif positions and not _is_sign_line(text):
             positions[-1] += " " + text  # "TM. UỶ BAN NHÂN" + "DÂN", "TRƯỞNG BAN …," + "THUẾ …"
         elif not text.startswith("XÁC THỰC"):
             positions.append(text)
@@ -315,6 +317,10 @@ def _sign_block(lines: list[PrintedLine], i: int) -> tuple[list[str], str | None
     if name is None and not has_formula:
         return None
     return positions, name
+
+
+def _is_recipient(text: str) -> bool:
+    return bool(re.match(r"^(?:[-+•]\s|Nơi nhận\b)", text))
 
 
 def _continues_sign_line(text: str) -> bool:

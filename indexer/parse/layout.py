@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from indexer.parse.clean import strip_markup, strip_invisible
 from indexer.text.normalize import fold, normalize_text
 
+_BR = re.compile(r"<br\s*/?>", re.I)
 _RULE_RUN = re.compile(r"(?:_{3,}|-{3,}|–{3,}|—{3,}|={3,})")
-_CELL = re.compile(r"\s*\|\s*")
+_CELL = re.compile(r"\s*[|\t]\s*")
 
 
 @dataclass
@@ -31,17 +32,65 @@ class PrintedLine:
         return fold(self.text)
 
 
+_TWO_CELLS = re.compile(r"^\s*\|?([^|\t]+)(?:\t|\s\|\s)([^|\t]+?)\|?\s*$")
+_COLUMN_BREAK = re.compile(r"(?<=\S)\s+(?=CỘNG HÒA XÃ HỘI|ĐẢNG CỘNG SẢN VIỆT NAM|Độc lập\s*[-–]\s*Tự do)")
+_NUMBER_THEN_PLACE = re.compile(r"^(\W*Số\s*:?\s*\S+)\s+(?=[^\W\d_][^,;:]{1,40},\s*ngày)")
+
+
+def header_columns(lines: list[str], limit: int = 40) -> list[str]:
+    """A header laid out row by row in two columns (tab- or pipe-separated rows from DOCX,
+    HTML or Markdown tables, or PDF text with both columns on one line) read column by
+    column: issuer, number, ... then motto, place and date."""
+    lines = [_NUMBER_THEN_PLACE.sub(r"\1\t", _COLUMN_BREAK.sub("\t", ln, count=1)) if i < limit else ln
+             for i, ln in enumerate(lines)]
+    lines = [_SIGN_COLUMN.sub("\t", ln) for ln in lines]
+    out: list[str] = []
+    i = 0
+    while i < len(lines):
+        run, j = [], i
+        while j < min(len(lines), limit):
+            if _TABLE_RULE.match(lines[j]):  # "|---|---|" between Markdown rows
+                j += 1
+                continue
+            m = _TWO_CELLS.match(lines[j])
+            if not m:
+                break
+            run.append(m)
+            j += 1
+        if len(run) >= 2:
+            out.extend(m.group(1) for m in run)
+            out.append("|")
+            out.extend(m.group(2) for m in run)
+            out.append("|")
+            i = j
+        else:
+            out.append(lines[i])
+            i += 1
+    return out
+
+
+_TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)+\|?\s*$")
+# PDF text with the recipients and the signature on one line: "Nơi nhận: KT. CHỦ TỊCH",
+# "- Như Điều 2; PHÓ CHỦ TỊCH".
+_SIGN_COLUMN = re.compile(r"(?<=[:;,.])\s+(?=(?:TM|KT|TL|TUQ)\.\s|T/M\s|(?:PHÓ\s+)?(?:CHỦ TỊCH|THỦ TƯỚNG|"
+                          r"BỘ TRƯỞNG|THỨ TRƯỞNG|GIÁM ĐỐC|CỤC TRƯỞNG|BÍ THƯ|TRƯỞNG BAN|CHỦ NHIỆM)\s*$)")
+
+
 def printed_lines(raw: str) -> list[PrintedLine]:
     """The non-empty printed lines of a raw document, in order, with their boundaries."""
     text = normalize_text(strip_invisible(raw.replace("\r\n", "\n").replace("\r", "\n")))
     out: list[PrintedLine] = []
     cell, blank = False, False
-    for raw_line in text.split("\n"):
+    for raw_line in header_columns(text.split("\n")):
+        if _TABLE_RULE.match(raw_line):
+            blank = True
+            continue
         parts = _CELL.split(raw_line)
         for k, part in enumerate(parts):
             if k > 0:
                 cell = True
-            for j, piece in enumerate(_RULE_RUN.split(part)):
+            pieces = [p for chunk in _BR.split(part) for p in _RULE_RUN.split(chunk)]
+            for j, piece in enumerate(pieces):
                 if j > 0:
                     blank = True
                 line, bold, italic = _styled(piece)

@@ -18,7 +18,7 @@ _MARKERS: list[tuple[str, float, re.Pattern[str]]] = [
     ("chapter", 1, re.compile(r"^(CHƯƠNG|Chương)\s+(?P<label>[IVXLC]+|\d+)\b[.:]?\s*")),
     ("subchapter", 2, re.compile(r"^(MỤC|Mục)\s+(?P<label>\d+|[IVXLC]+)\b[.:]?\s*")),
     ("subsection", 2.5, re.compile(r"^(TIỂU MỤC|Tiểu mục)\s+(?P<label>\d+)\b[.:]?\s*")),
-    ("section", 3, re.compile(r"^(?P<label>[IVXL]{1,6})\s*[.)/]\s*")),
+    ("section", 3, re.compile(r"^(?P<label>[IVXL]{1,6})\s*(?:[.)]|/(?![^\W\d_]))\s*")),  # not "V/v"
     ("article", 4, re.compile(r"^(Điều|ĐIỀU)\s+(?P<label>\d+[a-z]?)\s*[.:]\s*")),
     ("subitem", 6, re.compile(r"^(?P<label>\d{1,2}(?:\.\d{1,2})+)\.?\s+(?=\S)")),
     ("item", 5, re.compile(r"^(?P<label>\d{1,2})\s*[.)]\s*(?=[^\d\s]|$)")),
@@ -93,8 +93,9 @@ def find_zones(lines: list[Line]) -> tuple[int, int]:
     return body_start, closing_start
 
 
-_ANNEX = re.compile(r"^(?P<name>QUY ĐỊNH|QUY CHẾ|KẾ HOẠCH|ĐIỀU LỆ|HƯỚNG DẪN|CHƯƠNG TRÌNH(?: HÀNH ĐỘNG)?|ĐỀ ÁN|"
-                    r"PHƯƠNG ÁN|DANH MỤC|(?:PHỤ LỤC|Phụ lục)(?:\s+(?:số\s+)?[IVXLC\d]+[a-z]?)?)\s*[.:]?$")
+_ANNEX = re.compile(r"^(?P<name>QUY ĐỊNH|QUY CHẾ|QUY TRÌNH|KẾ HOẠCH|ĐIỀU LỆ|HƯỚNG DẪN|CHƯƠNG TRÌNH(?: HÀNH ĐỘNG)?|"
+                    r"ĐỀ ÁN|PHƯƠNG ÁN|DANH MỤC|(?:PHỤ LỤC|Phụ lục)(?:\s+(?:số\s+)?[IVXLC\d]+[a-z]?\b)?)"
+                    r"(?P<rest>\s*[.:]?$|\s+[^a-zà-ỹ].*)")
 _ATTACHED = re.compile(r"(ban hành )?kèm theo", re.I)
 _VIETNAMESE = re.compile(r"[àáảãạăằắẳẵặâầấẩẫậđèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵ]", re.I)
 _ENGLISH_WORDS = {"the", "of", "and", "or", "to", "in", "on", "is", "are", "shall", "this", "that", "be",
@@ -105,18 +106,29 @@ def find_annexes(lines: list[Line], after: int) -> list[tuple[int, str]]:
     """(line index, citation name) of each regulation or appendix attached after the main text:
     'QUY ĐỊNH' + '(Ban hành kèm theo Quyết định số …)' → 'Quy định ban hành kèm theo'."""
     found = []
+    signed = next((i for i in range(after, len(lines)) if _CLOSING.match(lines[i].text)), len(lines))
     for i in range(after, len(lines)):
         m = _ANNEX.match(lines[i].text)
         if not m:
             continue
-        window = " ".join(ln.text for ln in lines[i + 1:i + 6])
+        if m.group("rest").strip() and not _is_caps_heading(m.group("rest")):
+            continue
+        window = " ".join(ln.text for ln in lines[i:i + 6])[len(m.group("name")):]
         attached = _ATTACHED.search(window)
-        if attached:
+        if attached or (i > signed and not m.group("rest").strip() and not found):
+            # printed "(kèm theo …)", or a bare type heading right after the main text is signed
             name = m.group("name").rstrip(" .:")
             name = name[:1] + name[1:].lower() if not name.upper().startswith("PHỤ LỤC") else \
                 "Phụ lục" + name[len("PHỤ LỤC"):]
-            found.append((i, f"{name} {'ban hành kèm theo' if attached.group(1) else 'kèm theo'}"))
+            found.append((i, f"{name} {'ban hành kèm theo' if attached and attached.group(1) else 'kèm theo'}"))
     return found
+
+
+def _is_caps_heading(text: str) -> bool:
+    """The rest of a heading line in capitals (a parenthesised 'Kèm theo …' may follow)."""
+    head = text.split("(")[0]
+    letters = [ch for ch in head if ch.isalpha()]
+    return not letters or sum(ch.isupper() for ch in letters) >= 0.8 * len(letters)
 
 
 def english_from(lines: list[Line]) -> int:
