@@ -23,6 +23,7 @@ from indexer.search.results import build_results, highlight_spans, make_result, 
 from indexer.search.retrieve import POOL  # noqa: F401
 
 MODES = ("hybrid", "dense", "bm25")
+IDENTITY = {"number", "date", "signer"}  # facets printed by the header and signature blocks
 
 
 class SearchEngine:
@@ -130,16 +131,22 @@ class SearchEngine:
         described = self._described(docs)
         chunks = version.fetch_chunks([cid for cid, _ in fused])
         priors: dict[str, float] = {}
+        def document_prior(doc_id: str) -> float:
+            return w.named * (doc_id in docs.named) + w.card * (doc_id == described)
+
         for chunk in chunks:
-            prior = w.named * (chunk.doc_id in docs.named) + w.card * (chunk.doc_id == described)
-            if prior:
-                priors[chunk.chunk_id] = prior
+            if document_prior(chunk.doc_id):
+                priors[chunk.chunk_id] = document_prior(chunk.doc_id)
         targets = focus or ({described} if described else set())
-        if docs.facets and targets:
-            for doc_id in targets:
-                for cid in facet_chunks(version.document_chunks(doc_id), version.documents[doc_id],
-                                        docs.facets):
-                    priors[cid] = priors.get(cid, 0.0) + w.facet
+        for doc_id in targets:
+            chunks_of, meta = version.document_chunks(doc_id), version.documents[doc_id]
+            asked = docs.facets or ({"number"} if docs.content.get(doc_id, 1) == 0 else set())
+            if asked:  # the fact asked, or the header of a document the query only names
+                for cid in facet_chunks(chunks_of, meta, asked):
+                    priors[cid] = document_prior(doc_id) + w.facet
+            elif docs.content.get(doc_id, 0) >= w.content_syllables:
+                for cid in facet_chunks(chunks_of, meta, IDENTITY):
+                    priors[cid] = priors.get(cid, 0.0) - w.identity
         return priors
 
     def context(self, chunk_id: str, before: int = 2, after: int = 2) -> Context:
