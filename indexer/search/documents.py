@@ -39,8 +39,9 @@ _FACETS = {
     "signer": re.compile(r"\b(ai ky|nguoi ky|ky ban hanh|do ai|who signed|signed by|signer|signatory)\b"),
     "number": re.compile(r"\b(so hieu|so ky hieu|so may|so bao nhieu|ky hieu|document number|"
                          r"reference number|which number)\b"),
-    "date": re.compile(r"\b(ngay nao|ngay bao nhieu|ban hanh ngay|ban hanh khi nao|ngay ban hanh|"
-                       r"ky ngay|when was|what date|date of issue|issued on)\b"),
+    "date": re.compile(r"\b(ban hanh ngay|ban hanh vao ngay|ban hanh khi nao|ban hanh luc nao|ngay ban hanh|"
+                       r"ky ngay|ky ban hanh ngay|ky vao ngay|when was it issued|when was it signed|"
+                       r"date of issue|issued on|issue date)\b"),
     "effect": re.compile(r"\b(hieu luc|thi hanh tu|ap dung tu|take effect|takes effect|effective|"
                          r"in force)\b"),
 }
@@ -162,7 +163,7 @@ def facet_chunks(chunks: list[Chunk], meta: DocumentMeta, wanted: set[str]) -> l
         y, m, d = meta.date.split("-")
         probes += [f"ngay{int(d)}thang{int(m)}nam{y}", f"ngay{d}thang{m}nam{y}", f"{d}{m}{y}"]
     if "effect" in wanted:
-        probes += ["cohieuluc", "hieulucthihanh", "hieuluctungay", "hieuluckeTu".lower()]
+        probes.append("naycohieuluc")  # "<Quyết định / Thông tư …> này có hiệu lực (thi hành) kể từ …"
     probes = [p for p in probes if p]
     if not probes:
         return []

@@ -15,6 +15,7 @@ from indexer.errors import NotFound, QueryError  # noqa: F401 (re-exported)
 from indexer.records import AlsoIn, Context, Filters, Result  # noqa: F401 (re-exported)
 from indexer.search import retrieve
 from indexer.search.documents import DocumentIndex, QueryDocuments, facet_chunks
+from indexer.search.sections import SectionIndex
 from indexer.search.filters import allowed_documents, doc_allowed, document_year  # noqa: F401
 from indexer.search.fusion import RRF_K, WEIGHTS, Weights, add_priors, reciprocal_rank_fusion  # noqa: F401
 from indexer.search.query import (MAX_QUERY_CHARS, expand_query, glossary, prepare_query,  # noqa: F401
@@ -36,7 +37,15 @@ class SearchEngine:
         self._unloadable: str | None = None  # a published version that failed to load
         self._version: Backend = version or open_backend(self.index_dir, embedder.model_id)
         self._documents: tuple[str, DocumentIndex] | None = None
+        self._sections: tuple[str, SectionIndex | None] | None = None
         self.weights = WEIGHTS
+
+    def section_index(self, version: Backend) -> SectionIndex | None:
+        """Breadcrumb index of this version, when the backend keeps its clauses in memory."""
+        if self._sections is None or self._sections[0] != version.name:
+            chunks = getattr(version, "chunks", None)
+            self._sections = (version.name, SectionIndex(chunks) if isinstance(chunks, list) else None)
+        return self._sections[1]
 
     def document_index(self, version: Backend) -> DocumentIndex:
         """Cards and numbers of this version's documents (built once per version)."""
@@ -102,6 +111,10 @@ class SearchEngine:
         lists = [retrieve.dense(version, self.embedder, query, allowed, vector=vector),
                  retrieve.sparse(version, query, allowed, tokens=tokens)]
         weights = [w.dense, w.sparse]
+        sections = self.section_index(version) if w.section else None
+        if sections is not None:
+            lists.append(sections.search(query, retrieve.POOL, allowed))
+            weights.append(w.section)
         docs = self.document_index(version).match(query, tokens)
         focus = self._focus(docs, allowed)
         if focus:
@@ -141,12 +154,11 @@ class SearchEngine:
         for doc_id in targets:
             chunks_of, meta = version.document_chunks(doc_id), version.documents[doc_id]
             asked = docs.facets or ({"number"} if docs.content.get(doc_id, 1) == 0 else set())
-            if asked:  # the fact asked, or the header of a document the query only names
-                for cid in facet_chunks(chunks_of, meta, asked):
-                    priors[cid] = document_prior(doc_id) + w.facet
-            elif docs.content.get(doc_id, 0) >= w.content_syllables:
-                for cid in facet_chunks(chunks_of, meta, IDENTITY):
+            if not asked & IDENTITY and docs.content.get(doc_id, 0) >= w.content_syllables:
+                for cid in facet_chunks(chunks_of, meta, IDENTITY):  # a content question
                     priors[cid] = priors.get(cid, 0.0) - w.identity
+            for cid in facet_chunks(chunks_of, meta, asked):  # the fact asked, or the header of a
+                priors[cid] = document_prior(doc_id) + w.facet  # document the query only names
         return priors
 
     def context(self, chunk_id: str, before: int = 2, after: int = 2) -> Context:

@@ -13,6 +13,7 @@ class Weights:
 
     dense: float = 1.0
     sparse: float = 1.0
+    section: float = 0.0  # breadcrumb BM25 (search/sections.py): off, it trades real-set hit@1 for seeds
     focused: float = 1.0  # retrieval restricted to the documents the query names or describes
     named: float = 0.02  # prior of a clause of a document the query names by its number
     card: float = 0.0  # prior of the clauses of the document the query describes (card)
