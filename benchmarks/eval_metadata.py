@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import os
 import re
 import sys
 import time
@@ -41,8 +40,10 @@ SEEDS_TRUTH = ROOT / "benchmarks" / "data" / "seeds_metadata.jsonl"
 
 
 def shared_dir() -> Path:
-    """The shared evaluation data: POLICY_SHARED_DIR, else <repo>/../shared."""
-    return Path(os.environ.get("POLICY_SHARED_DIR") or ROOT.parent / "shared")
+    """The shared evaluation data: POLICY_SHARED_DIR, else <repo>/../shared (indexer.settings)."""
+    from indexer.settings import shared_dir as configured
+
+    return Path(configured())
 
 
 def held_back(file: str) -> bool:

@@ -260,8 +260,11 @@ def _continues(previous: str, last_line: str, line: str, width: int, gap: bool =
         return False
     if _SPLIT_MARKER.match(last_line):
         return True  # "Điều" / "1. Phạm vi …": a marker word cut from its number
-    if _STRUCTURE_START.match(line):
+    if _STRUCTURE_START.match(line) or _SPLIT_MARKER.match(line):
         return False
+    if previous == last_line and re.fullmatch(r"[^\W\d_]{1,6}", previous) and _is_caps(previous) \
+            and _is_caps(line):
+        return True  # a heading broken after its first word: "QUY" / "CHẾ", "VỀ" / "VIỆC …"
     first = line[0]
     if first.islower() or first in ",;–&%":
         return True  # paragraphs never start in lower case
@@ -307,10 +310,24 @@ def drop_junk(paragraphs: list[str], warnings: list[str]) -> list[str]:
     if len(sized) < len(paragraphs):
         warnings.append(Notice("dropped_long", f"dropped {len(paragraphs) - len(sized)} paragraph(s) longer than "
                         f"{MAX_PARAGRAPH_CHARS} characters: embedded data, not text"))
+    english = [p for p in sized if is_ocr_junk(p)]
+    if is_translation(english):
+        warnings.append(Notice("english_translation", f"kept {len(english)} paragraph(s) of an English "
+                               f"translation; they are marked as language 'en', not Vietnamese clauses"))
+        return sized
     kept = [p for p in sized if not is_ocr_junk(p)]
     if len(kept) < len(sized):
         warnings.append(Notice("dropped_ocr", f"dropped {len(sized) - len(kept)} paragraph(s) of non-Vietnamese OCR text"))
     return kept
+
+
+_LEGAL_ENGLISH = re.compile(r"\b(article|decree|decision|resolution|circular|clause|ministry|government|"
+                            r"people's committee|pursuant|hereby|promulgat\w*|law on)\b", re.I)
+
+
+def is_translation(english: list[str]) -> bool:
+    """English paragraphs that are a translation of a legal text (not OCR layout notes)."""
+    return len(english) >= 3 and sum(bool(_LEGAL_ENGLISH.search(p)) for p in english) >= 2
 
 
 def is_ocr_junk(paragraph: str) -> bool:

@@ -71,11 +71,24 @@ def is_upper(text: str, share: float = 0.8) -> bool:
 
 
 def sentence_case(text: str) -> str:
-    """'VỀ VIỆC BAN HÀNH' → 'Về việc ban hành'; mixed-case text keeps its capitals."""
+    """'VỀ VIỆC … TỈNH CAO BẰNG' → 'Về việc … tỉnh Cao Bằng'; mixed-case text keeps its capitals.
+
+    Text printed in capitals loses its proper-name capitals; names of provinces and
+    centrally-run cities after their unit word, and 'Việt Nam', get them back.
+    """
     text = re.sub(r"\s+", " ", text).strip()
     if is_upper(text, 0.6):
-        text = text.lower()
+        text = _restore_names(text.lower())
     return text[:1].upper() + text[1:]
+
+
+def _restore_names(text: str) -> str:
+    from indexer.text import gazetteer
+
+    names = sorted({*gazetteer.province_names(), *gazetteer.CENTRAL_CITIES}, key=len, reverse=True)
+    pattern = r"\b(tỉnh|thành phố) (" + "|".join(re.escape(n.lower()) for n in names) + r")\b"
+    text = re.sub(pattern, lambda m: f"{m.group(1)} {title_case(m.group(2))}", text)
+    return re.sub(r"\bviệt nam\b", "Việt Nam", text)
 
 
 def title_case(name: str) -> str:

@@ -202,7 +202,7 @@ def _locate(meta: DocumentMeta, text: str, header: list[str], place: str | None,
         if inferred:
             province = inferred
             meta.inferred.append("province")
-            meta.warnings.append(f"province inferred from place names in the text: {inferred}")
+            meta.warnings.append(Notice("province_inferred", f"province inferred from place names in the text: {inferred}"))
     if locality and province and locality == province and level == "tỉnh":
         locality = None
     meta.province = province
@@ -244,9 +244,31 @@ def apply_corrections(meta: DocumentMeta, corrections: dict[str, dict[str, str]]
 
 
 def read_corrections(path: Path) -> dict[str, dict[str, str]]:
-    """Rows of ``metadata.csv`` keyed by ``file`` (or ``doc_id``)."""
+    """Rows of ``metadata.csv`` keyed by ``file`` (or ``doc_id``); dates turned into ISO.
+
+    A date the user wrote as 22/9/2022 (or "ngày 22 tháng 9 năm 2022") is accepted; a value
+    that is not a real date stops the build with CorrectionsError naming its line and column.
+    """
     if not path.exists():
         return {}
     with path.open(encoding="utf-8-sig", newline="") as handle:
         rows = list(csv.DictReader(handle))
+    for line, row in enumerate(rows, start=2):  # line 1 is the header
+        _check_correction_dates(path, line, row)
     return {(r.get("file") or r.get("doc_id") or "").strip(): r for r in rows if r}
+
+
+def _check_correction_dates(path: Path, line: int, row: dict) -> None:
+    """Rewrite the date column of one corrections row as ISO, or raise CorrectionsError."""
+    from indexer.errors import CorrectionsError
+    from indexer.text.dates import DateError, parse_vn_date
+
+    value = row.get("date")
+    if value is None or not str(value).strip():
+        return
+    try:
+        row["date"] = parse_vn_date(value)
+    except DateError as exc:
+        raise CorrectionsError(f"{path.name}, dòng {line}, cột date: {exc}",
+                               "viết ngày dạng 22/9/2022 hoặc 2022-09-22 rồi chạy lại build "
+                               "(write the date as 22/9/2022 or 2022-09-22, then build again)") from None
