@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 
@@ -170,5 +171,7 @@ def facet_chunks(chunks: list[Chunk], meta: DocumentMeta, wanted: set[str]) -> l
     return [c.chunk_id for c in chunks if any(p in _skeleton(c.text) for p in probes)]
 
 
+@lru_cache(maxsize=65536)
 def _skeleton(text: str) -> str:
+    """Folded letters and digits only (cached: facet look-ups scan a document's clauses per query)."""
     return re.sub(r"[^0-9a-z]", "", fold(text))
