@@ -106,7 +106,9 @@ class DocumentIndex:
                 self.by_number.setdefault(key, set()).add(doc_id)
         tokens = [bm25_tokens(segment_text(card_text(documents[d]))) or [""] for d in self.ids]
         self.words = [{t for t in toks if not t.startswith("~")} for toks in tokens]
-        self.syllables = [{t for t in toks if t.startswith("~")} for toks in tokens]
+        self.syllables = [{t for t in toks if t.startswith("~")} |
+                          {f"~{w}" for w in re.findall(r"[a-z0-9]+", fold(documents[d].number or ""))}
+                          for d, toks in zip(self.ids, tokens)]
         self.bm25 = bm25s.BM25()
         if self.ids:
             self.bm25.index(tokens, show_progress=False)
