@@ -39,7 +39,7 @@ from indexer.index.embed import load_embedder
 from benchmarks.retrieval_peers import Peers
 
 METRICS = ("hit@1", "hit@10", "recall@10", "mrr@10", "ndcg@10", "recall@1000ch", "recall@3000ch")
-PLAIN = Weights(focused=0.0, named=0.0, card=0.0, facet=0.0)  # the hybrid before document awareness
+PLAIN = Weights(focused=0.0, named=0.0, card=0.0, facet=0.0, identity=0.0, section=0.0)  # the hybrid before document awareness
 SHOWN = ("hit@1", "hit@10", "recall@10", "ndcg@10", "recall@1000ch", "recall@3000ch")
 
 
