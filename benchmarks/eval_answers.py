@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import os
 import re
 import shutil
 import sys
@@ -54,7 +53,9 @@ ABSENT = [
 
 
 def shared_dir() -> Path:
-    return Path(os.environ.get("POLICY_SHARED_DIR") or ROOT.parent / "shared")
+    from indexer import settings
+
+    return settings.shared_dir()
 
 
 def fold(text: str) -> str:
@@ -126,8 +127,9 @@ def held_out(query_id: str) -> bool:
     return int(hashlib.sha1(query_id.encode()).hexdigest(), 16) % 3 == 0
 
 
-def ensure_indexes(embedder, rebuild: bool) -> dict[str, Path]:
-    from indexer.index.build import build_index
+def libraries(rebuild: bool) -> dict:
+    """A `Library` per set, sharing one loaded model; indexes built (or updated) in /tmp/answer-*."""
+    from indexer.api import Library
 
     shared = shared_dir()
     real_corpus = Path("/tmp/answer-corpus45")
@@ -138,10 +140,11 @@ def ensure_indexes(embedder, rebuild: bool) -> dict[str, Path]:
             for f in folder.iterdir():
                 if f.is_file() and not f.name.startswith("."):
                     shutil.copy2(f, real_corpus / f.name)
-    out = {"seeds": Path("/tmp/answer-seeds"), "real": Path("/tmp/answer-real")}
-    for name, corpus in (("seeds", ROOT / "corpus"), ("real", real_corpus)):
-        build_index(corpus, out[name], embedder, force=rebuild)
-    return out
+    seeds = Library("/tmp/answer-seeds", ROOT / "corpus")
+    real = Library("/tmp/answer-real", real_corpus, model=seeds.embedder)
+    for library in (seeds, real):
+        library.build(force=rebuild)
+    return {"seeds": seeds, "real": real}
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -150,25 +153,20 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def run(args) -> dict:
-    from indexer.features.answer import answer
-    from indexer.search.engine import SearchEngine
-    from indexer.settings import load_embedder
-
-    embedder = load_embedder()
-    indexes = ensure_indexes(embedder, args.rebuild)
+    libs = libraries(args.rebuild)
     shared = shared_dir()
     files = {"seeds": shared / "eval" / "dev.jsonl", "real": shared / "realdocs" / "queries.jsonl"}
     report: dict = {"sets": {}, "misses": [], "refusals": [], "timing_ms": {}}
     timings: list[float] = []
     for name, path in files.items():
-        engine = SearchEngine(indexes[name], embedder)
-        answer(engine, "khởi động")  # warm-up: first query loads caches
+        library = libs[name]
+        library.ask("khởi động")  # warm-up: the first question loads the index and caches
         queries = [json.loads(line) for line in path.open(encoding="utf-8") if line.strip()]
         queries = [q for q in queries if q["kind"] in KINDS]
         rows = []
         for q in queries:
             started = time.perf_counter()
-            data = answer(engine, q["query"]).to_dict()
+            data = library.ask(q["query"]).to_dict()
             timings.append((time.perf_counter() - started) * 1000)
             ok = correct(q, data, name)
             rows.append({"id": q["id"], "kind": q["kind"], "held_out": held_out(q["id"]), "ok": ok})
@@ -180,14 +178,15 @@ def run(args) -> dict:
         for set_name, question, entity in ABSENT:
             if set_name != name:
                 continue
-            data = answer(engine, question).to_dict()
+            data = library.ask(question).to_dict()
             refused = not data["answered"] and fold(entity).replace(" ", "") in \
                 fold(data["message"]).replace(" ", "")
             report["refusals"].append({"set": name, "question": question, "refused_naming_entity": refused,
                                        "message": data["message"][:200]})
     report["timing_ms"] = {"n": len(timings), "p50": round(percentile(timings, 0.5), 1),
                            "p95": round(percentile(timings, 0.95), 1),
-                           "max": round(max(timings), 1) if timings else 0.0}
+                           "max": round(max(timings), 1) if timings else 0.0,
+                           "loadavg_1min": round(__import__("os").getloadavg()[0], 2)}
     return report
 
 
@@ -222,7 +221,8 @@ def show(report: dict) -> None:
         if not r["refused_naming_entity"]:
             print(f"  NOT REFUSED: {r['question']} -> {r['message']}")
     t = report["timing_ms"]
-    print(f"ask warm latency over {t['n']} questions: p50 {t['p50']} ms, p95 {t['p95']} ms, max {t['max']} ms")
+    print(f"ask warm latency over {t['n']} questions: p50 {t['p50']} ms, p95 {t['p95']} ms, max {t['max']} ms "
+          f"(machine load average {t['loadavg_1min']} on {__import__('os').cpu_count()} cores)")
     if report["misses"]:
         print("misses (held-out misses hidden unless --show-held-out):")
     for m in report["misses"]:

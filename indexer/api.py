@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 from indexer import settings
 from indexer.errors import CorpusError, IndexMismatch, IndexProblem, NotFound, PolicySearchError
 from indexer.records import (BuildReport, Chunk, Context, DocumentMeta, Facets, Filters, IndexStatus,
-                             ProvinceFacet, Result, UploadReport)
+                             ProvinceFacet, Result, Skipped, UploadReport)
 from indexer.text.normalize import fold
 
 if TYPE_CHECKING:  # imported lazily at run time (start-up speed)
@@ -100,8 +100,6 @@ class Library:
             status.exists, status.version = True, live.name
             status.n_docs, status.n_chunks = manifest.n_docs, manifest.n_chunks
             status.model, status.index_type, status.built_at = manifest.model_id, manifest.index_type, manifest.built_at
-            from indexer.records import Skipped
-
             status.skipped = [Skipped(s.get("file", ""), s.get("reason", ""), s.get("sha256"))
                               for s in manifest.skipped]
         except IndexProblem as exc:
@@ -172,6 +170,13 @@ class Library:
         from indexer.features.answer import answer
 
         return answer(self.engine, question, filters=filters, k=k)
+
+    def generate(self, answer_: Answer, endpoint: str, model: str | None,
+                 timeout: float | None = None) -> Answer:
+        """Add generated sentences from an OpenAI-compatible endpoint; a failure only warns."""
+        from indexer.features.generation import generate_safely
+
+        return generate_safely(answer_, endpoint, model, timeout or settings.llm_timeout())
 
     def compare(self, query: str, by: str = "province", filters: Filters | None = None,
                 k: int = 1) -> list[CompareRow]:

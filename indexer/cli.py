@@ -254,12 +254,11 @@ def _search_batch(lib, args, filters) -> int:
 
 
 def cmd_ask(args) -> int:
-    result = _library(args).ask(args.question, filters=_filters(args), k=args.k)
+    lib = _library(args)
+    result = lib.ask(args.question, filters=_filters(args), k=args.k)
     endpoint = settings.llm_endpoint(args.llm_endpoint)
     if endpoint and result.results:
-        from indexer.features.generation import generate_safely
-
-        generate_safely(result, endpoint, settings.llm_model(args.llm_model), settings.llm_timeout())
+        lib.generate(result, endpoint, settings.llm_model(args.llm_model))
     if args.json:
         _print_json(result.to_dict())
         return 0

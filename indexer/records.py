@@ -9,6 +9,8 @@ import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+_YEAR = re.compile(r"(?<!\d)(1[89]\d\d|2[01]\d\d)(?!\d)")
+
 
 class Notice(str):
     """A warning about a file or document: its text (it *is* the string shown) plus a ``code``
@@ -105,8 +107,8 @@ class DocumentMeta:
 
     def __post_init__(self) -> None:
         """Derive the year from the ISO date when it was not given."""
-        if self.year is None and self.date:  # ISO, or 22/9/2022 in an index built before the fix
-            match = re.search(r"(?<!\d)(1[89]\d\d|2[01]\d\d)(?!\d)", self.date)
+        if self.year is None and self.date:  # ISO, or 22/9/2022 from an older index
+            match = _YEAR.search(str(self.date))
             self.year = int(match.group(1)) if match else None
         elif isinstance(self.year, str):
             self.year = int(self.year) if self.year.strip().isdigit() else None

@@ -97,3 +97,16 @@ def test_generated_citations_are_checked():
     assert text == "Đạt 74 - 76% [1]. Hai nguồn [1][2]." and dropped == 2
     assert check_citations("", 3) == ("", 0)
     assert check_citations("Số liệu [0].", 3) == ("", 1)
+
+
+def test_unreachable_generation_endpoint_only_warns():
+    from indexer.features.answer import Answer
+    from indexer.features.generation import generate_safely
+
+    a = Answer("câu hỏi", True, [], [], message="Giá trị: 74 - 76%")
+    generate_safely(a, "http://127.0.0.1:9", "any-model", timeout=2)
+    assert a.generated is None and a.message == "Giá trị: 74 - 76%"
+    assert a.warnings and "127.0.0.1:9" in a.warnings[0]
+    b = Answer("câu hỏi", True, [], [])
+    generate_safely(b, "http://127.0.0.1:9", None, timeout=2)
+    assert b.generated is None and "--llm-model" in b.warnings[0]

@@ -45,6 +45,9 @@ _CONTENT_STOP = {"va", "cua", "cac", "nhung", "cho", "voi", "trong", "duoc", "la
                  "theo", "de", "tu", "tai", "mot", "nay", "do", "nhu", "nao", "gi", "bao", "nhieu",
                  "thi", "nam", "the", "of", "and", "in", "what", "which", "how", "is"}
 _NUMBER = re.compile(r"\d")
+_BASIS_QUESTION = re.compile(r"\b(can cu|dua tren|thuc hien (van ban|nghi quyet|chuong trinh|ke hoach) nao|"
+                             r"based on|pursuant to|legal basis|implements which)\b")
+_BASIS_SENTENCE = re.compile(r"(Căn cứ|Thực hiện|Theo|Triển khai|Trên cơ sở)\b")
 _ACTOR_CUES = re.compile(r"chủ trì|đầu mối|chịu trách nhiệm|cơ quan thực hiện|đơn vị thực hiện|"
                          r"tham mưu|được giao|giao cho|phân công|thẩm quyền|quyết định cử", re.I)
 _ACTOR_NAME = re.compile(
@@ -101,6 +104,7 @@ class Answer:
         if self.generated:
             lines.append(("Generated (check the citations): " if self.language == "en" else
                           "Văn bản do mô hình viết (kiểm tra trích dẫn): ") + self.generated)
+        lines += [f"! {w}" for w in self.warnings]
         if not self.answered and self.results and self.results_label:
             lines.append(self.results_label + ":")
             lines += [f"  {r.rank}. {r.citation}: {r.text[:160]}" for r in self.results[:3]]
@@ -209,8 +213,10 @@ def _fact_answer(engine, q: Question, scope: Scope, scoped, base: Answer, k: int
         sentences.append(AnswerSentence(text=fact.quote, citation=f"{cite_document(meta)}, {place}",
                                         doc_id=doc_id, chunk_id=_chunk_with(version, doc_id, fact.quote),
                                         province=meta.province, score=1.0, ref=_ref(base.results, doc_id)))
-    if not sentences:
-        return _not_found(base)
+    if not sentences:  # the document leaves the field blank: say so, citing the document
+        base.message = "; ".join(lines) + f" — {cite_document(meta)}"
+        base.results_label = NEAREST_LABEL[q.language]
+        return base
     for part in other_parts(q):  # "…, căn cứ văn bản nào": quoted from the same document
         sub = Question(part, q.language, "passage", [], q.entity)
         results = engine.search(part, k=4, filters=Filters(doc_ids=[doc_id]))
@@ -298,7 +304,7 @@ def _with_cell_value(sentence: str, text: str) -> str:
         return sentence
     after = text[at + len(sentence):at + len(sentence) + 160]
     cells = [c.strip() for c in re.split(r"[|\n]+", after) if c.strip()]
-    if cells and _NUMBER.search(cells[0]) and len(cells[0]) <= 60:
+    if cells and _NUMBER.search(cells[0]) and len(cells[0]) <= 120:
         return f"{sentence} | {cells[0]}"
     return sentence
 
@@ -313,6 +319,7 @@ def _scored(engine, q: Question, results: list[Result], candidates, limit: int =
     terms = content_terms(searched)
     units = expected_units(q.text) if q.kind == "value" else None
     years = {str(y) for y in q.entity.years}
+    basis = _BASIS_QUESTION.search(fold(q.text)) is not None
     pre = []
     for (i, sentence) in candidates:
         overlap = len(terms & content_terms(sentence)) / max(1, len(terms))
@@ -324,6 +331,10 @@ def _scored(engine, q: Question, results: list[Result], candidates, limit: int =
             bonus += 0.03 * bool(_ACTOR_CUES.search(sentence))
         elif q.kind == "definition":
             bonus += 0.02 * bool(re.search(r"\b(là|được hiểu là)\b", sentence))
+        if _is_closing(results[i]):
+            bonus -= 0.05  # recipients list and signature block: never the content asked for
+        if basis and _BASIS_SENTENCE.match(sentence):
+            bonus += 0.04  # "căn cứ văn bản nào": the preamble's "Căn cứ …" / "Thực hiện …" lines
         pre.append((bonus, i, sentence))
     pre.sort(key=lambda t: -t[0])
     pre = pre[:limit]  # only the lexically closest sentences are embedded (speed)
@@ -331,6 +342,10 @@ def _scored(engine, q: Question, results: list[Result], candidates, limit: int =
     scored = [(float(score) + bonus, float(score), i, sentence) for (bonus, i, sentence), score in zip(pre, scores)]
     scored.sort(key=lambda t: -t[0])
     return scored
+
+
+def _is_closing(result: Result) -> bool:
+    return "nơi nhận" in result.section.lower() or result.text.lstrip().startswith("Nơi nhận")
 
 
 def has_unit(sentence: str, units: str) -> bool:
