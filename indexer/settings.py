@@ -35,6 +35,7 @@ UPLOAD_TYPES = tuple(s.lstrip(".") for s in SUPPORTED_SUFFIXES)  # for the uploa
 MAX_QUERY_CHARS = 2000  # longer queries are cut
 MAX_K = 200  # most clauses one search returns
 ANSWER_K = 8  # clauses an answer reads
+MAX_CLAUSES_PER_DOC = 5000  # more clauses than this: the document is refused (split it); ≈ 30 min of embedding
 MAX_CLAUSE_CHARS = 600  # clause size cap when chunking (≈ 150 model tokens)
 MIN_CLAUSE_CHARS = 60  # smaller fragments join a neighbour
 MAX_EVIDENCE = 60  # evidence rows shown per topic table
@@ -156,6 +157,20 @@ def qdrant_collection_options() -> dict:
                                   QDRANT_QUANTIZATION, "quantization")
     out["on_disk_payload"] = bool(section.get("on_disk_payload", True))
     return out
+
+
+def qdrant_timeout() -> float:
+    """Seconds to wait for a Qdrant server (POLICY_QDRANT_TIMEOUT or [qdrant] timeout; 10)."""
+    value = env("POLICY_QDRANT_TIMEOUT") or _section("qdrant").get("timeout") or 10
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise SettingsError(f"POLICY_QDRANT_TIMEOUT must be a number of seconds, got {value!r}") from None
+
+
+def qdrant_api_key() -> str | None:
+    """API key of a Qdrant server or cluster (POLICY_QDRANT_API_KEY); None for none."""
+    return env("POLICY_QDRANT_API_KEY") or _section("qdrant").get("api_key") or None
 
 
 def qdrant_alias(explicit: str | None = None) -> str | None:

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import csv
 import html
-import importlib.util
 import io
+import json
 import os
 import re
 import shutil
+import tomllib
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -22,15 +23,7 @@ from indexer.features.export import ExportRow, to_csv, to_xlsx
 
 APP = ROOT / "app.py"
 TIMEOUT = 180  # the first run loads the model
-
-
-@pytest.fixture(scope="module")
-def app_module():
-    """app.py imported as a module (its page only runs under Streamlit), for its pure helpers."""
-    spec = importlib.util.spec_from_file_location("policy_app", APP)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+model = pytest.mark.model  # tests that load the embedding model or build an index
 
 
 @pytest.fixture
@@ -75,6 +68,13 @@ def field(card: str, name: str) -> str:
     return html.unescape(re.sub(r"<[^>]+>", "", m.group(1))) if m else ""
 
 
+@model
+def unmd(text: str) -> str:
+    """Markdown source as the reader sees it (backslash escapes removed)."""
+    return re.sub(r"\\(.)", r"\1", text)
+
+
+@model
 def test_search_shows_highlighted_clause_cards(env):
     at = start()
     at.text_input(key="q").input("không gian ngầm")
@@ -91,6 +91,7 @@ def test_search_shows_highlighted_clause_cards(env):
     assert sum(e.label == "Xem trong văn bản" for e in at.expander) == len(found)
 
 
+@model
 def test_show_in_document_renders_the_section_and_neighbours(env):
     at = start(q="không gian ngầm")
     assert not [m for m in at.markdown if "ps-ctx ps-ctx-current" in m.value]  # loaded only when opened
@@ -105,12 +106,14 @@ def test_show_in_document_renders_the_section_and_neighbours(env):
     assert field(cards(at)[0], "cite") in html.unescape(contexts[0])
 
 
+@model
 def test_query_parameter_runs_a_search(env):
     at = start(q="khong gian ngam")  # without diacritics, from the address bar
     assert at.text_input(key="q").value == "khong gian ngam"
     assert cards(at) and "ngầm" in field(cards(at)[0], "text")
 
 
+@model
 def test_province_filter_restricts_results(env):
     at = start(q="tỷ lệ đô thị hóa")
     provinces = {field(c, "meta").split(" · ")[-1] for c in cards(at)}
@@ -123,6 +126,7 @@ def test_province_filter_restricts_results(env):
     assert all("Lâm Đồng" in field(c, "cite") for c in found)
 
 
+@model
 def test_tick_keeps_across_searches_then_export(env):
     at = start(q="không gian ngầm")
     first = cards(at)[0]
@@ -167,6 +171,7 @@ def test_tick_keeps_across_searches_then_export(env):
     assert at.checkbox(key=next(c.key for c in at.checkbox if c.key.startswith("pick:s:1:"))).value is True
 
 
+@model
 def test_answer_cites_numbered_cards(env):
     at = start()
     go(at, "answer")
@@ -192,6 +197,7 @@ def test_answer_cites_numbered_cards(env):
     assert not [m for m in at.markdown if 'class="ps-answer"' in m.value]
 
 
+@model
 def test_topic_matrix_cell_shows_evidence_and_adhoc_topic(env):
     at = start()
     go(at, "topics")
@@ -203,7 +209,7 @@ def test_topic_matrix_cell_shows_evidence_and_adhoc_topic(env):
     assert count > 0
 
     # selecting the cell in the table picks the topic and the document below it
-    at.session_state["matrix:document"] = {"selection": {"cells": [[lam_dong, "Không gian ngầm"]]}}
+    at.session_state["matrix:document:0"] = {"selection": {"cells": [[lam_dong, "Không gian ngầm"]]}}
     rerun(at)
     assert at.selectbox(key="cell_topic").value == "underground_space"
     evidence = cards(at)
@@ -225,6 +231,7 @@ def test_topic_matrix_cell_shows_evidence_and_adhoc_topic(env):
     assert at.selectbox(key="cell_topic").value.startswith("adhoc-")
 
 
+@model
 def test_compare_shows_best_clause_per_province(env):
     at = start()
     go(at, "compare")
@@ -241,6 +248,7 @@ def test_compare_shows_best_clause_per_province(env):
     assert len(cards(at)) == 5
 
 
+@model
 def test_documents_page_and_bad_upload_leaves_index_untouched(env):
     index_dir, corpus_dir = env
     before_files = sorted(p.name for p in corpus_dir.iterdir())
@@ -254,7 +262,7 @@ def test_documents_page_and_bad_upload_leaves_index_untouched(env):
     rerun(at)
     at.button(key="upload_go").click()
     rerun(at)
-    errors = [e.value for e in at.error]
+    errors = [unmd(e.value) for e in at.error]
     assert len(errors) == 1
     assert errors[0].startswith("Không thêm “bao-cao.pdf”:")
     assert errors[0].endswith("Kho văn bản và chỉ mục không thay đổi.")
@@ -263,17 +271,19 @@ def test_documents_page_and_bad_upload_leaves_index_untouched(env):
     assert (index_dir / "CURRENT").read_text() == before_current
 
 
+@model
 def test_documents_page_flags_a_stale_index(env):
     _, corpus_dir = env
     (corpus_dir / "moi.txt").write_text("UBND TỈNH A\nKẾ HOẠCH\nI. MỤC TIÊU\n1. Một mục tiêu mới.\n",
                                         encoding="utf-8")
     at = start()
     go(at, "documents")
-    [warning] = [w.value for w in at.warning]
+    [warning] = [unmd(w.value) for w in at.warning]
     assert "mới: moi.txt" in warning and "cập nhật chỉ mục" in warning
     assert at.button(key="rebuild").label == "Cập nhật chỉ mục"
 
 
+@model
 def test_good_upload_gets_a_safe_name_and_is_indexed(env):
     index_dir, corpus_dir = env
     at = start()
@@ -295,6 +305,7 @@ def test_good_upload_gets_a_safe_name_and_is_indexed(env):
     assert "cáp treo" in field(cards(at)[0], "text")
 
 
+@model
 def test_missing_index_shows_the_build_command(tmp_path, monkeypatch):
     monkeypatch.setenv("POLICY_INDEX_DIR", str(tmp_path / "no-index"))
     monkeypatch.setenv("POLICY_CORPUS_DIR", str(CORPUS))
@@ -306,6 +317,7 @@ def test_missing_index_shows_the_build_command(tmp_path, monkeypatch):
     assert not cards(at)
 
 
+@model
 def test_english_labels(env):
     at = start(lang="en", q="underground space")
     assert at.title[0].value == "Policy document search"
@@ -313,28 +325,241 @@ def test_english_labels(env):
     assert cards(at) and "Add to export" in [c.label for c in at.checkbox]
 
 
-def test_document_text_is_escaped(app_module):
-    from indexer.search.engine import AlsoIn, Result
+# -- fast tests (no model) ---------------------------------------------------------------
+
+def test_labels_have_the_same_keys_in_both_languages():
+    folder = ROOT / "indexer" / "ui" / "labels"
+    vi = tomllib.loads((folder / "vi.toml").read_text(encoding="utf-8"))
+    en = tomllib.loads((folder / "en.toml").read_text(encoding="utf-8"))
+    assert set(vi) == set(en) and len(vi) > 100
+    for key in vi:  # the same placeholders, so that either language can be formatted
+        assert set(re.findall(r"{(\w+)", vi[key])) == set(re.findall(r"{(\w+)", en[key])), key
+
+
+def test_the_page_reaches_the_package_only_through_the_library():
+    sources = {p: p.read_text(encoding="utf-8") for p in [APP, *(ROOT / "indexer" / "ui").rglob("*.py")]}
+    assert len(APP.read_text(encoding="utf-8").splitlines()) <= 80
+    for path, text in sources.items():
+        assert len(text.splitlines()) <= 450, path
+        for module in re.findall(r"^\s*(?:from|import) (indexer\.[\w.]+)", text, re.M):
+            assert not module.startswith(("indexer.search", "indexer.index", "indexer.ingest")), (path, module)
+    others = [p for p in (ROOT / "indexer").rglob("*.py") if "ui" not in p.relative_to(ROOT / "indexer").parts]
+    assert not [p for p in others if "indexer.ui" in p.read_text(encoding="utf-8")]  # only app.py imports ui
+
+
+def test_card_escapes_document_text_and_shows_missing_values():
+    from indexer.records import AlsoIn, Result
+    from indexer.ui.components import card_from_result, card_html, highlight_html
 
     evil = Result(rank=1, score=1.0, chunk_id="c1", doc_id="d1", file="<b>f</b>.txt",
-                  title="<script>alert(1)</script>", province="<i>P</i>", issuer="A & B",
+                  title="<script>alert(1)</script>", province=None, issuer="A & B",
                   number="1/<x>", date="2022-09-22", section="I. <img src=x onerror=alert(1)>",
                   text="<script>alert(2)</script> không gian ngầm", citation="<a href=x>c</a>",
-                  highlights=[(27, 32)],
-                  also_in=[AlsoIn(doc_id="d2", chunk_id="d2:1", file="x", province=None,
-                                 citation="<svg onload=alert(3)>", text="")])
-    out = app_module.card_html(evil)
+                  highlights=[(32, 36)],
+                  also_in=[AlsoIn("d2", "c2", "x", None, "<svg onload=alert(3)>", "t")])
+    out = card_html(card_from_result(evil, {}, "note"))
     assert "<script" not in out and "<img" not in out and "<svg" not in out and "<a href" not in out
     assert "&lt;script&gt;alert(2)&lt;/script&gt;" in out
-    assert "<mark>gian</mark>" in out or "<mark>" in out
-    assert app_module.highlight_html("a<b>c", [(1, 4)]) == "a<mark>&lt;b&gt;</mark>c"
+    assert "<mark>gian</mark>" in out
+    assert "chưa ghi" in out and "None" not in out  # a missing province
+    assert highlight_html("a<b>c", [(1, 4)]) == "a<mark>&lt;b&gt;</mark>c"
 
 
+def test_markdown_escaping_keeps_images_and_links_as_text():
+    from indexer.ui.components import md
 
-def test_upload_logic_comes_from_the_indexer_package(app_module):
-    from indexer.features import upload
+    for evil in ["![x](http://127.0.0.1:9/p.png)", "[a](javascript:alert(1))", "<img src=x>", "$x$ **b**"]:
+        escaped = md(evil)
+        assert unmd(escaped) == evil
+        assert not re.search(r"(?<!\\)[!\[\]()<>*$]", escaped)
 
-    assert app_module.save_uploads is upload.save_uploads
-    assert app_module.corpus_changes is upload.corpus_changes
-    assert app_module.UPLOAD_TYPES == upload.UPLOAD_TYPES
-    assert not hasattr(app_module, "safe_filename")  # no second copy of the upload rules
+
+def test_phrase_spans_ignore_case_and_diacritics_on_word_boundaries():
+    from indexer.ui.components import phrase_spans
+
+    text = "Phát triển KHÔNG GIAN NGẦM; không gian ngầm hóa"
+    spans = phrase_spans(text, "khong gian ngam")
+    assert [text[a:b] for a, b in spans] == ["KHÔNG GIAN NGẦM", "không gian ngầm"]
+    assert phrase_spans("ngầmhóa", "ngầm") == []
+
+
+def test_package_errors_never_mix_languages():
+    from indexer.errors import QueryError
+    from indexer.ui import i18n
+
+    english = QueryError("The query has no letters or digits to search for.", "type a few words")
+    assert i18n.labels("vi")["err_query"] in i18n.error_text(english)  # default language: Vietnamese
+    assert "The query" not in i18n.error_text(english)
+
+
+def test_export_list_is_saved_per_session(tmp_path, monkeypatch):
+    from indexer.ui import state
+
+    monkeypatch.setattr(state, "session_dir", lambda: tmp_path)
+    rows = [ExportRow(citation="c", text="t\uffff =1+1", chunk_id="x").to_dict()]
+    state.save_rows("abcdefgh12", rows)
+    assert state.load_saved_rows("abcdefgh12") == rows
+    assert state.load_saved_rows("../../etc/passwd") == [] and state.session_file("../x") is None
+    (tmp_path / "brokenid12.json").write_text("{not json", encoding="utf-8")
+    assert state.load_saved_rows("brokenid12") == []
+
+
+# -- page defects (AppTest on a real index) -------------------------------------------------
+
+@model
+def test_export_list_survives_a_reload(env):
+    at = start(q="không gian ngầm")
+    sid = at.query_params["s"]
+    at.checkbox(key=next(c.key for c in at.checkbox if c.key.startswith("pick:s:1:"))).check()
+    rerun(at)
+    chosen = at.session_state["export"]
+    assert len(chosen) == 1
+    again = start(**dict(at.query_params))  # F5: a new session on the same address
+    assert again.session_state["export"] == chosen
+    assert again.query_params["s"] == sid
+    assert again.checkbox(key=next(c.key for c in again.checkbox if c.key.startswith("pick:s:1:"))).value
+    fresh = start()  # another visitor starts with an empty list
+    assert fresh.session_state["export"] == [] and fresh.query_params["s"] != sid
+
+
+@model
+def test_answer_address_is_shareable(env):
+    question = "Thủy Nguyên phấn đấu tỷ lệ đô thị hóa năm 2030 đạt bao nhiêu?"
+    at = start()
+    go(at, "answer")
+    at.text_input(key="question").input(question)
+    rerun(at)
+    assert at.query_params["page"] == "answer" and at.query_params["q"] == question
+    shared = start(page="answer", q=question)
+    assert shared.text_input(key="question").value == question
+    [answer] = [m.value for m in shared.markdown if 'class="ps-answer"' in m.value]
+    assert "74 - 76%" in answer
+
+
+@model
+def test_province_filter_without_diacritics_and_year_filter_counts_undated(env):
+    at = start(q="tỷ lệ đô thị hóa")
+    box = at.sidebar.multiselect(key="f_province")
+    assert "Lâm Đồng" in box.options
+    assert "Tên tỉnh" not in box.help and "2025" in box.help  # the merger is explained
+    box.set_value(["lam dong"])  # typed without diacritics and Enter
+    rerun(at)
+    assert at.sidebar.multiselect(key="f_province").value == ["Lâm Đồng"]
+    found = cards(at)
+    assert found and {field(c, "meta").split(" · ")[-1] for c in found} == {"Lâm Đồng"}
+
+
+@model
+def test_topic_row_selector_follows_the_view_and_table_is_not_clipped(env):
+    at = start()
+    go(at, "topics")
+    document_rows = at.selectbox(key="cell_row:document").options
+    at.radio(key="topic_view").set_value("province")
+    rerun(at)
+    province_rows = at.selectbox(key="cell_row:province").options
+    assert set(province_rows).isdisjoint(document_rows)  # no stale row of the other view
+    assert all(re.search(r"\(\d+\)$", r) for r in province_rows)
+    frame = at.dataframe[0]
+    n_topics = len(frame.value.columns)
+    assert n_topics >= 10
+    columns = json.loads(frame.proto.columns)
+    widths = [c.get("width") for name, c in columns.items() if name != "_index"]
+    assert len(widths) == n_topics and all(isinstance(w, int) and w >= 80 for w in widths)  # no squeezing
+    assert columns["_index"].get("pinned") is True  # row labels stay while the table scrolls sideways
+    assert any("kéo ngang" in c.value for c in at.caption)
+
+
+@pytest.fixture(scope="module")
+def hostile_index(tmp_path_factory, embedder):
+    """A real index of one document whose header and name are Markdown images."""
+    from indexer.api import Library
+
+    root = tmp_path_factory.mktemp("hostile")
+    corpus, index = root / "corpus", root / "index"
+    corpus.mkdir()
+    (corpus / "![i](http:127.0.0.1:9:f.png).txt").write_text(
+        "UBND TỈNH QUẢNG NGÃI\n![x](http://127.0.0.1:9/p.png)\nKẾ HOẠCH\n"
+        "Phát triển đô thị ![t](http://127.0.0.1:9/t.png)\n\nI. MỤC TIÊU\n"
+        "1. Phát triển không gian ngầm đô thị ![z](http://127.0.0.1:9/z.png) đến năm 2030.\n"
+        "2. Xây dựng 15 công viên chống ngập <img src=x onerror=alert(1)> cho khu dân cư.\n",
+        encoding="utf-8")
+    for year, place in ((2021, "HÀ TĨNH"), (2024, "LÂM ĐỒNG")):
+        (corpus / f"kh-{year}.txt").write_text(
+            f"UBND TỈNH {place}\nSố: 1/KH-UBND\n{place.title()}, ngày 2 tháng 3 năm {year}\nKẾ HOẠCH\n"
+            f"Phát triển đô thị\n\nI. MỤC TIÊU\n1. Phát triển giao thông công cộng đến năm 2030.\n",
+            encoding="utf-8")
+    Library(index_dir=index, corpus_dir=corpus).build()
+    return index, corpus
+
+
+@model
+def test_year_filter_says_how_many_undated_documents_it_leaves_out(hostile_index, monkeypatch):
+    index, corpus = hostile_index
+    monkeypatch.setenv("POLICY_INDEX_DIR", str(index))
+    monkeypatch.setenv("POLICY_CORPUS_DIR", str(corpus))
+    at = start(q="phát triển đô thị")
+    assert {"2021" in field(c, "cite") or "2024" in field(c, "cite") for c in cards(at)} == {True, False}
+    assert any("1 văn bản không ghi ngày" in c.value for c in at.sidebar.caption)
+    at.sidebar.slider(key="f_years").set_value((2022, 2024))
+    rerun(at)
+    assert [c.value for c in at.sidebar.caption if "không ghi ngày" in c.value] == [
+        "Lọc theo năm bỏ qua 1 văn bản không ghi ngày ban hành."]
+    assert cards(at) and all("2024" in field(c, "cite") for c in cards(at))
+
+
+def rendered_texts(at: AppTest) -> list[str]:
+    """Every Markdown source the page sent (markdown, captions, alerts, labels)."""
+    out = [e.value for kind in ("markdown", "caption", "warning", "info", "error", "success", "subheader")
+           for e in getattr(at, kind)]
+    out += [w.label for w in [*at.checkbox, *at.expander, *at.button, *at.text_input, *at.selectbox]]
+    return out
+
+
+def assert_no_live_markup(at: AppTest) -> None:
+    for text in rendered_texts(at):
+        assert not re.search(r"(?<!\\)!\[", text), text  # no "![" left as Markdown
+        assert "<img" not in text and "<svg" not in text, text
+
+
+@model
+def test_document_text_and_file_names_never_render_as_markup(hostile_index, tmp_path, monkeypatch):
+    index, corpus = hostile_index
+    live = tmp_path / "corpus"
+    shutil.copytree(corpus, live)
+    (live / "![n](http:127.0.0.1:9:new.png).md").write_text("KẾ HOẠCH\nI. MỤC TIÊU\n1. Mới.\n", encoding="utf-8")
+    monkeypatch.setenv("POLICY_INDEX_DIR", str(index))
+    monkeypatch.setenv("POLICY_CORPUS_DIR", str(live))
+    at = start(q="không gian ngầm")
+    found = cards(at)
+    assert found and "![t](http://127.0.0.1:9/t.png)" in field(found[0], "doc")  # shown, as text
+    assert_no_live_markup(at)
+    at.session_state[at.expander[0].key] = True  # open "show in document"
+    rerun(at)
+    assert_no_live_markup(at)
+    for page in ("topics", "compare", "documents"):
+        go(at, page)
+        if page == "compare":
+            at.text_input(key="cmp_q").input("không gian ngầm")
+            rerun(at)
+        assert_no_live_markup(at)
+    [warning] = [w.value for w in at.warning]
+    assert "![n](http:127.0.0.1:9:new.png).md" in unmd(warning)  # the new file is named, as text
+
+
+@model
+def test_export_page_renders_hostile_rows(env, tmp_path, monkeypatch):
+    from indexer.ui import state
+
+    monkeypatch.setattr(state, "session_dir", lambda: tmp_path)
+    rows = [ExportRow(citation="=HYPERLINK(\"http://x\")", text="＝1+1 \uffff\ufffe tỷ lệ", chunk_id="a",
+                      note="![x](http://127.0.0.1:9/p.png)").to_dict(),
+            ExportRow(citation="c2", text="- Tỷ lệ đô thị hóa", chunk_id="b").to_dict()]
+    state.save_rows("hostile-session", rows)
+    at = start(page="export", s="hostile-session")
+    listed = [m.value for m in at.markdown if 'class="ps-rank">' in m.value]
+    assert len(listed) == 2
+    buttons = [b.label for b in at.get("download_button")]
+    failed = [c.value for c in at.caption if "Không tạo được tệp" in c.value]
+    assert len(buttons) + len(failed) == 5 and "Tải CSV" in buttons
+    assert all(len(line.splitlines()) == 1 for line in failed)
+    assert_no_live_markup(at)

@@ -84,6 +84,27 @@ def test_highlights_ignore_accents():
     assert [text[a:b] for a, b in spans] == ["không gian ngầm"]
 
 
+def test_highlights_mark_expansion_phrases_whole_not_their_words():
+    from indexer.search.query import expand_query
+
+    text = ("Phát triển đô thị theo định hướng giao thông công cộng (TOD); hướng dẫn thông tin, "
+            "công nghệ thông minh.")
+    query = expand_query("TOD")
+    assert query != "TOD"  # the glossary added the Vietnamese wording
+    marked = [text[a:b] for a, b in highlight_spans(text, query)]
+    assert "TOD" in marked and "đô thị theo định hướng giao thông công cộng" in marked
+    assert not any(m.lower() in {"thông", "công", "hướng"} for m in marked)
+    assert not [m for m in marked if "thông tin" in m or "công nghệ" in m]
+
+
+def test_highlights_respect_the_diacritics_the_user_typed():
+    text = "Ứng dụng thanh toán điện tử trong thành phố thông minh"
+    marked = [text[a:b] for a, b in highlight_spans(text, "thành phố thông minh")]
+    assert marked == ["thành phố thông minh"]  # not the "thanh" of "thanh toán"
+    typed_plain = [text[a:b] for a, b in highlight_spans(text, "THANH TOAN")]
+    assert "thanh toán" in typed_plain  # without diacritics, any accented form is marked
+
+
 def test_context_for_show_in_document(engine):
     r = engine.search("Tầm nhìn đến năm 2045 Lâm Đồng trở thành thành phố trực thuộc Trung ương", k=1)[0]
     ctx = engine.context(r.chunk_id)

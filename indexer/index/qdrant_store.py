@@ -32,6 +32,7 @@ from typing import Iterable
 
 import numpy as np
 
+from indexer import settings
 from indexer.errors import PolicySearchError
 from indexer.records import DocumentMeta
 
@@ -128,8 +129,8 @@ def _connect(location: str):
     hint = _fix_hint(location)
     try:
         if is_url(location):
-            client = QdrantClient(url=location, timeout=float(os.environ.get("POLICY_QDRANT_TIMEOUT", 10)),
-                                  api_key=os.environ.get("POLICY_QDRANT_API_KEY") or None,
+            client = QdrantClient(url=location, timeout=settings.qdrant_timeout(),
+                                  api_key=settings.qdrant_api_key(),
                                   check_compatibility=False)
         else:
             client = QdrantClient(path=location)

@@ -6,7 +6,7 @@ import re
 from indexer.index.backend import Backend
 from indexer.parse.cite import cite
 from indexer.records import AlsoIn, Chunk, DocumentMeta, Result
-from indexer.text.normalize import fold
+from indexer.text.normalize import fold, normalize_text
 from indexer.text.stopwords import FOLDED as FOLDED_STOPWORDS, STOPWORDS
 
 _SHINGLE_WORDS = 3
@@ -67,18 +67,45 @@ def _fold_chars(text: str) -> str:
     return "".join((fold(ch) or ch)[:1] if len(fold(ch)) else ch for ch in text)
 
 
+_EXPANSION = re.compile(r"^(.*\S)\s+\(([^()]*)\)$", re.S)  # "query (phrase; phrase)" from expand_query
+
+
+def _lower_chars(text: str) -> str:
+    """Lower-cased text of exactly the same length (one character for one)."""
+    return "".join(low if len(low := ch.lower()) == 1 else ch for ch in text)
+
+
 def highlight_spans(text: str, query: str) -> list[tuple[int, int]]:
-    """Character spans of ``text`` whose words occur in the query (accent-insensitive)."""
-    terms = {fold(w) for w in re.findall(r"\w+", query.lower()) if w not in STOPWORDS}
-    terms = {t for t in terms if len(t) > 1 or t.isdigit()} - FOLDED_STOPWORDS
-    if not terms:
-        return []
-    folded = _fold_chars(text)
+    """Character spans of ``text`` to highlight for a (understood) query.
+
+    The words the user typed are marked, and the Vietnamese phrases added for an English term
+    ("TOD" → "đô thị theo định hướng giao thông") only where the whole phrase occurs, so their
+    single words ("thông", "hướng") are never marked. A word written with diacritics marks only
+    itself ("thành" never marks the "thanh" of "thanh toán"); a word typed without them marks
+    any accented form. Case is ignored; adjacent marks merge.
+    """
+    query = normalize_text(query or "")
+    phrases: list[str] = []
+    expansion = _EXPANSION.match(query)
+    if expansion:
+        query = expansion.group(1)
+        phrases = [p for p in (x.strip() for x in expansion.group(2).split(";")) if p]
+    exact, folded = _lower_chars(text), _lower_chars(_fold_chars(text))
     spans: list[tuple[int, int]] = []
-    for m in re.finditer(r"\w+", folded):
-        if m.group(0).lower() in terms:
-            if spans and text[spans[-1][1]:m.start()].strip() == "":
-                spans[-1] = (spans[-1][0], m.end())
-            else:
-                spans.append((m.start(), m.end()))
-    return spans
+    for word in dict.fromkeys(re.findall(r"\w+", query.lower())):
+        if word in STOPWORDS or fold(word) in FOLDED_STOPWORDS or (len(word) < 2 and not word.isdigit()):
+            continue
+        haystack = exact if fold(word) != word else folded  # typed with or without diacritics
+        spans += [m.span() for m in re.finditer(rf"(?<!\w){re.escape(word)}(?!\w)", haystack)]
+    for phrase in phrases:
+        words = re.findall(r"\w+", phrase.lower())
+        if words:
+            pattern = r"(?<!\w)" + r"[\W_]+".join(map(re.escape, words)) + r"(?!\w)"
+            spans += [m.span() for m in re.finditer(pattern, exact)]
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if merged and (start <= merged[-1][1] or text[merged[-1][1]:start].strip() == ""):
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
