@@ -32,6 +32,7 @@ from pathlib import Path
 from benchmarks.harness import ROOT
 
 from indexer.index.build import build_index
+from indexer.index.stores import make_store
 from indexer.search.engine import SearchEngine
 from indexer.search.fusion import WEIGHTS, Weights
 from indexer.settings import shared_dir
@@ -216,14 +217,24 @@ def main() -> None:
                         help="folder for the evaluation indexes and peer caches (reused between runs)")
     parser.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "eval_retrieval.json"))
     parser.add_argument("--show-misses", action="store_true", help="print queries missed at rank 1")
+    parser.add_argument("--store", default="embedded", choices=["embedded", "qdrant"],
+                        help="where the evaluation index is built and searched (qdrant: local mode in "
+                             "the index folder unless --qdrant-location; an embedded index of the same "
+                             "set in --work is copied first so that its vectors are reused)")
+    parser.add_argument("--qdrant-location", default=None, help="Qdrant URL or folder")
     args = parser.parse_args()
     work = Path(args.work)
     embedder = load_embedder()
-    report = {"model": embedder.model_id, "grouped": args.grouped, "sets": {}}
+    report = {"model": embedder.model_id, "grouped": args.grouped, "store": args.store, "sets": {}}
     for name, data in prepare_sets(args.sets, work).items():
         queries = data["queries"]
         index_dir = work / f"index-{name}"
-        build_index(data["corpus"], index_dir, embedder)
+        if args.store != "embedded":
+            embedded, index_dir = index_dir, work / f"index-{name}-{args.store}"
+            if embedded.is_dir() and not index_dir.exists():
+                shutil.copytree(embedded, index_dir)
+        build_index(data["corpus"], index_dir, embedder,
+                    store=make_store(args.store, index_dir, args.qdrant_location))
         engine = SearchEngine(index_dir, embedder)
         systems, timing = {}, {}
         runs = [(mode, mode, WEIGHTS) for mode in args.modes]
