@@ -146,6 +146,12 @@ def answer(engine: SearchEngine, question: str, filters: Filters | None = None, 
     chosen = _best_sentences(engine, q, base.results, threshold, max_sentences)
     if not chosen:
         return _not_found(base)
+    for part in other_parts(q):  # "… bao nhiêu ngày và ai lập hồ sơ?": each part from the same document
+        sub = understand(part)
+        sub.entity = q.entity
+        results = engine.search(part, k=4, filters=Filters(doc_ids=[chosen[0].doc_id]))
+        chosen += [s for s in _best_sentences(engine, sub, results, threshold, 1)
+                   if s.text not in {c.text for c in chosen}]
     base.answered = True
     base.sentences = chosen
     base.message = _direct_answer(q, chosen[0].text)
@@ -331,6 +337,8 @@ def _scored(engine, q: Question, results: list[Result], candidates, limit: int =
             bonus += 0.03 * bool(_ACTOR_CUES.search(sentence))
         elif q.kind == "definition":
             bonus += 0.02 * bool(re.search(r"\b(là|được hiểu là)\b", sentence))
+        if q.kind in ("value", "actor") and not basis and results[i].section.startswith("Phần mở đầu"):
+            bonus -= 0.03  # the preamble cites other documents' dates and bodies, not the asked value
         if _is_closing(results[i]):
             bonus -= 0.05  # recipients list and signature block: never the content asked for
         if basis and _BASIS_SENTENCE.match(sentence):
