@@ -15,7 +15,6 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from indexer.features.docfacts import document_fact
-from indexer.features.generation import check_citations, generate  # noqa: F401 (re-exported)
 from indexer.features.grounding import Scope, resolve
 from indexer.features.question import Question, expected_units, other_parts, understand
 from indexer.parse.cite import cite_document
@@ -119,10 +118,6 @@ def split_sentences(text: str) -> list[str]:
 
 def content_terms(text: str) -> set[str]:
     return {w for w in re.findall(r"\w+", fold(text)) if w not in _CONTENT_STOP and len(w) > 1}
-
-
-def is_cross_document(question: str) -> bool:
-    return understand(question).kind == "comparison"
 
 
 def answer(engine: SearchEngine, question: str, filters: Filters | None = None, k: int = 8,
