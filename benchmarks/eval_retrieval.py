@@ -35,11 +35,13 @@ sys.path.insert(0, str(ROOT))
 
 from indexer.index.build import build_index  # noqa: E402
 from indexer.search.engine import SearchEngine  # noqa: E402
+from indexer.search.fusion import WEIGHTS, Weights  # noqa: E402
 from indexer.settings import shared_dir  # noqa: E402
 from indexer.index.embed import load_embedder  # noqa: E402
 from retrieval_peers import Peers  # noqa: E402
 
 METRICS = ("hit@1", "hit@10", "recall@10", "mrr@10", "ndcg@10", "recall@1000ch", "recall@3000ch")
+PLAIN = Weights(focused=0.0, named=0.0, card=0.0, facet=0.0)  # the hybrid before document awareness
 SHOWN = ("hit@1", "hit@10", "recall@10", "ndcg@10", "recall@1000ch", "recall@3000ch")
 
 
@@ -208,6 +210,8 @@ def main() -> None:
     parser.add_argument("--sets", nargs="+", default=["seeds", "real"], choices=["seeds", "real"])
     parser.add_argument("--modes", nargs="+", default=["hybrid"], choices=["hybrid", "dense", "bm25"])
     parser.add_argument("--no-peers", action="store_true")
+    parser.add_argument("--no-plain", action="store_true",
+                        help="skip 'plain': hybrid without document awareness (references, cards, facets)")
     parser.add_argument("--grouped", action="store_true",
                         help="score the product's default view: near-duplicates folded into 'also in'")
     parser.add_argument("--work", default=str(Path(tempfile.gettempdir()) / "policy-search-eval"),
@@ -224,12 +228,16 @@ def main() -> None:
         build_index(data["corpus"], index_dir, embedder)
         engine = SearchEngine(index_dir, embedder)
         systems, timing = {}, {}
-        for mode in args.modes:
+        runs = [(mode, mode, WEIGHTS) for mode in args.modes]
+        if not args.no_plain and "hybrid" in args.modes:
+            runs.append(("plain", "hybrid", PLAIN))
+        for label, mode, weights in runs:
+            engine.weights = weights
             run_product(engine, queries[:3], mode, args.grouped)  # warm-up
             results, times = run_product(engine, queries, mode, args.grouped)
             rows = [score_query(r, q["relevant"], data["map"]) for r, q in zip(results, queries)]
-            systems[mode] = summarize(queries, rows)
-            timing[mode] = latency(times)
+            systems[label] = summarize(queries, rows)
+            timing[label] = latency(times)
             if args.show_misses:
                 for q, row, r in zip(queries, rows, results):
                     if row["hit@1"] < 1:

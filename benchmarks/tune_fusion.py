@@ -25,10 +25,11 @@ def main() -> None:
     parser.add_argument("settings", nargs="*", default=[""])
     parser.add_argument("--work", default="/tmp/policy-search-eval")
     parser.add_argument("--all", action="store_true", help="score every query (default: tune split only)")
+    parser.add_argument("--sets", nargs="+", default=["seeds", "real"])
     args = parser.parse_args()
     work = Path(args.work)
     embedder = load_embedder()
-    sets = prepare_sets(["seeds", "real"], work)
+    sets = prepare_sets(args.sets, work)
     engines = {name: SearchEngine(work / f"index-{name}", embedder) for name in sets}
     for setting in args.settings:
         changes = {k: float(v) for k, v in (p.split("=") for p in setting.split(",") if p)}

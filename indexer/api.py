@@ -11,12 +11,12 @@ from __future__ import annotations
 import threading
 from collections import Counter
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 
 from indexer import settings
 from indexer.errors import CorpusError, IndexMismatch, IndexProblem, NotFound, PolicySearchError
 from indexer.records import (BuildReport, Chunk, Context, DocumentMeta, Facets, Filters, IndexStatus,
-                             ProvinceFacet, Result, UploadReport)
+                             ProvinceFacet, Result, Skipped, UploadReport)
 from indexer.text.normalize import fold
 
 if TYPE_CHECKING:  # imported lazily at run time (start-up speed)
@@ -100,8 +100,6 @@ class Library:
             status.exists, status.version = True, live.name
             status.n_docs, status.n_chunks = manifest.n_docs, manifest.n_chunks
             status.model, status.index_type, status.built_at = manifest.model_id, manifest.index_type, manifest.built_at
-            from indexer.records import Skipped
-
             status.skipped = [Skipped(s.get("file", ""), s.get("reason", ""), s.get("sha256"))
                               for s in manifest.skipped]
         except IndexProblem as exc:
@@ -148,6 +146,25 @@ class Library:
         return self.engine.search(query, k=min(k, settings.MAX_K), filters=filters,
                                   group_duplicates=group, mode=mode)
 
+    def search_batch(self, path: str | Path, k: int = 10, filters: Filters | None = None,
+                     group: bool = True) -> Iterator[dict]:
+        """``{"id", "results"[, "error"]}`` per non-blank line of a JSONL batch file; a malformed line
+        or a bad query gets an "error" naming its line number and does not stop the batch."""
+        from indexer.errors import QueryError
+        from indexer.features.batch import read_batch
+
+        for item in read_batch(path):
+            out: dict = {"id": item.id, "results": []}
+            if item.error:
+                out["error"] = item.error
+            else:
+                try:
+                    out["results"] = [r.to_dict() for r in self.search(item.query, k=k, filters=filters,
+                                                                        group=group)]
+                except QueryError as exc:
+                    out["error"] = f"line {item.line}: {exc}"
+            yield out
+
     def ask(self, question: str, filters: Filters | None = None, k: int = settings.ANSWER_K) -> Answer:
         """An extractive answer with citations, or "not found"."""
         from indexer.features.answer import answer
@@ -160,13 +177,6 @@ class Library:
         from indexer.features.generation import generate_safely
 
         return generate_safely(answer_, endpoint, model, timeout or settings.llm_timeout())
-
-    @staticmethod
-    def read_batch(path: str | Path):
-        """The items of a JSONL batch of queries, each with its line number or its error."""
-        from indexer.features.batch import read_batch
-
-        return read_batch(path)
 
     def compare(self, query: str, by: str = "province", filters: Filters | None = None,
                 k: int = 1) -> list[CompareRow]:

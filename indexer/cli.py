@@ -173,8 +173,12 @@ def cmd_build(args) -> int:
         if done >= total:
             bar.close()
 
-    report = lib.build(progress=progress, force=args.force, index_type=args.index_type,
-                       store=args.store, qdrant_location=args.qdrant_location)
+    try:
+        report = lib.build(progress=progress, force=args.force, index_type=args.index_type,
+                           store=args.store, qdrant_location=args.qdrant_location)
+    finally:  # an error line must start on its own line, not after an open progress bar
+        for bar in bars.values():
+            bar.close()
     _print_build_summary(report, lib.index_dir)
     return 0
 
@@ -244,16 +248,7 @@ def cmd_search(args) -> int:
 
 def _search_batch(lib, args, filters) -> int:
     """One JSON line per line of the batch file; a bad line or query gets an "error" field, not an exit."""
-    for item in lib.read_batch(args.batch):
-        out = {"id": item.id, "results": []}
-        if item.error:
-            out["error"] = item.error
-        else:
-            try:
-                results = lib.search(item.query, k=args.k, filters=filters, group=not args.no_group)
-                out["results"] = [r.to_dict() for r in results]
-            except QueryError as exc:
-                out["error"] = f"line {item.line}: {exc}"
+    for out in lib.search_batch(args.batch, k=args.k, filters=filters, group=not args.no_group):
         print(json.dumps(out, ensure_ascii=False))
     return 0
 

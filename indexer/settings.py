@@ -141,6 +141,42 @@ def qdrant_url(explicit: str | None = None) -> str | None:  # the earlier name
     return qdrant_location(explicit)
 
 
+QDRANT_QUANTIZATION = ("none", "int8", "binary")
+
+
+def qdrant_collection_options() -> dict:
+    """How new Qdrant collections are laid out on a server/cluster (local mode ignores it):
+    [qdrant] shards, replicas, quantization (none | int8 | binary), on_disk_payload; or
+    POLICY_QDRANT_SHARDS, POLICY_QDRANT_REPLICAS, POLICY_QDRANT_QUANTIZATION."""
+    section = _section("qdrant")
+    out = {}
+    for key, var in (("shards", "POLICY_QDRANT_SHARDS"), ("replicas", "POLICY_QDRANT_REPLICAS")):
+        value = env(var) or section.get(key)
+        if value is not None:
+            try:
+                out[key] = int(value)
+            except (TypeError, ValueError):
+                raise SettingsError(f"{var} / [qdrant] {key} must be a whole number, got {value!r}") from None
+    out["quantization"] = _choice(env("POLICY_QDRANT_QUANTIZATION") or section.get("quantization") or "none",
+                                  QDRANT_QUANTIZATION, "quantization")
+    out["on_disk_payload"] = bool(section.get("on_disk_payload", True))
+    return out
+
+
+def qdrant_timeout() -> float:
+    """Seconds to wait for a Qdrant server (POLICY_QDRANT_TIMEOUT or [qdrant] timeout; 10)."""
+    value = env("POLICY_QDRANT_TIMEOUT") or _section("qdrant").get("timeout") or 10
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise SettingsError(f"POLICY_QDRANT_TIMEOUT must be a number of seconds, got {value!r}") from None
+
+
+def qdrant_api_key() -> str | None:
+    """API key of a Qdrant server or cluster (POLICY_QDRANT_API_KEY); None for none."""
+    return env("POLICY_QDRANT_API_KEY") or _section("qdrant").get("api_key") or None
+
+
 def qdrant_alias(explicit: str | None = None) -> str | None:
     """The alias searches follow (each build is a new collection behind it)."""
     return explicit or env("POLICY_QDRANT_ALIAS") or _section("qdrant").get("alias")

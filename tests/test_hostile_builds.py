@@ -178,3 +178,18 @@ def test_search_batch_with_bad_lines(base, capsys, tmp_path):
     assert [o["id"] for o in out] == ["a", 2, 3, 4, 5]
     assert out[0]["results"] and out[3]["results"]
     assert [o.get("error", "")[:7] for o in out] == ["", "line 2:", "line 3:", "", "line 5:"]
+
+
+def test_disk_full_through_the_cli_is_one_line_on_its_own(small_disk, base, tmp_path, capsys):
+    corpus, source = base
+    index = small_disk / "index"
+    shutil.copytree(source, index)
+    other = tmp_path / "corpus"
+    other.mkdir()
+    (other / "ke-hoach.txt").write_text(DOC.replace("2030", "2032"), encoding="utf-8")
+    _fill(small_disk, 16 * 1024)
+    assert main(["build", str(other), "--index-dir", str(index)]) == 2
+    lines = capsys.readouterr().err.replace("\r", "\n").splitlines()
+    errors = [line for line in lines if "error:" in line]
+    assert len(errors) == 1 and errors[0].startswith("error: ") and "disk full" in errors[0]
+    assert not list((index / "versions").glob(".tmp-*"))

@@ -105,14 +105,14 @@ class HashCache:
     """sha256 of files, recomputed only when a file's size or modification time changes."""
 
     def __init__(self) -> None:
-        self._known: dict[tuple[str, int, int], str] = {}
+        self._known: dict[str, tuple[int, int, str]] = {}  # path → (size, mtime_ns, sha256)
 
     def __call__(self, path: Path) -> str:
         st = path.stat()
-        key = (str(path), st.st_size, st.st_mtime_ns)
-        if key not in self._known:
-            self._known[key] = file_sha256(path)
-        return self._known[key]
+        known = self._known.get(str(path))
+        if known is None or known[:2] != (st.st_size, st.st_mtime_ns):
+            known = self._known[str(path)] = (st.st_size, st.st_mtime_ns, file_sha256(path))
+        return known[2]
 
 
 def hash_files(files: list[Path], skipped: list[Skipped], *, hasher=file_sha256,

@@ -1,18 +1,132 @@
 """Search's `Backend` over a Qdrant build: dense and sparse retrieval run in Qdrant, clauses
 are fetched by id, documents and query statistics are read once per published build.
 
-Fusion, filters, grouping and query understanding stay in `indexer.search`, shared with the
-embedded store, so both stores answer alike. Filters arrive as document ids and become a
+Reading a build (documents, clauses with their vectors for incremental builds, manifest and
+statistics) is here too. Fusion, filters, grouping and query understanding stay in
+`indexer.search`, shared with the embedded store, so both stores answer alike. Filters arrive as document ids and become a
 payload filter on ``doc_id`` (indexed on a server).
 """
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import Iterator
 
 import numpy as np
 
+from indexer.errors import IndexMismatch, IndexMissing
 from indexer.index import qdrant_store as qs
 from indexer.records import Chunk, DocumentMeta
+
+
+# -- reading a build --------------------------------------------------------------------
+
+def kind_filter(kind: str, doc_ids: list[str] | None = None):
+    from qdrant_client import models as m
+
+    must = [m.FieldCondition(key="kind", match=m.MatchValue(value=kind))]
+    if doc_ids is not None:
+        must.append(m.FieldCondition(key="doc_id", match=m.MatchAny(any=list(doc_ids))))
+    return m.Filter(must=must)
+
+
+def scroll(client, location: str, name: str, flt, *, with_payload=True,
+           with_vectors=False, page: int = 1024) -> Iterator:
+    """Every point that matches a filter, page by page."""
+    offset = None
+    while True:
+        points, offset = qs.call(location, "reading points", client.scroll, name, scroll_filter=flt,
+                              limit=page, offset=offset, with_payload=with_payload,
+                              with_vectors=with_vectors)
+        yield from points
+        if offset is None:
+            return
+
+
+def read_meta(client, location: str, name: str, with_stats: bool = True) -> dict:
+    """The manifest of a collection, and its statistics (``stats``) when asked."""
+    head = qs.call(location, "reading the manifest", client.retrieve, name, [qs.point_id("meta", "0")],
+                with_payload=True)
+    if not head:
+        raise qs.QdrantStoreError(f"Collection {name} at {location} has no manifest (an unfinished build?)",
+                               "Rebuild it: python -m indexer build --store qdrant")
+    meta = dict(head[0].payload)
+    if with_stats:
+        ids = [qs.point_id("meta", str(i)) for i in range(1, int(meta["parts"]) + 1)]
+        points = qs.call(location, "reading statistics", client.retrieve, name, ids, with_payload=True)
+        points.sort(key=lambda p: p.payload["part"])
+        meta["stats"] = json.loads("".join(p.payload["blob"] for p in points) or "{}")
+    return meta
+
+
+def open_live(location: str, alias: str, expected_model_id: str | None, rebuild: str) -> tuple:
+    """(client, collection name, meta with stats) of the build behind ``alias``; clear errors
+    for a missing build or one made with another model."""
+    client = qs.client_for(location)
+    name = qs.alias_target(client, location, alias)
+    if name is None:
+        raise IndexMissing(f"Qdrant at {location} has no collection behind alias '{alias}'",
+                           f"Build it: {rebuild}")
+    meta = read_meta(client, location, name)
+    model_id = meta["manifest"]["model_id"]
+    if expected_model_id and model_id != expected_model_id:
+        raise IndexMismatch(
+            f"The Qdrant collection '{alias}' at {location} was built with model '{model_id}', "
+            f"but '{expected_model_id}' is configured; nothing was changed",
+            f"Use that model (--model / POLICY_MODEL), or rebuild with this one: {rebuild} --force")
+    return client, name, meta
+
+
+def load_documents(client, location: str, name: str, with_text: bool = False
+                   ) -> tuple[dict[str, DocumentMeta], dict[str, dict], dict[str, str]]:
+    """Documents (metadata, metadata before corrections, and optionally cleaned text)."""
+    fields = ["meta", "raw_meta"] + (["text"] if with_text else [])
+    documents, raw, texts = {}, {}, {}
+    for point in scroll(client, location, name, kind_filter("doc"), with_payload=fields):
+        meta = DocumentMeta(**point.payload["meta"])
+        documents[meta.doc_id] = meta
+        raw[meta.doc_id] = point.payload["raw_meta"]
+        if with_text:
+            texts[meta.doc_id] = point.payload["text"]
+    order = sorted(documents)
+    return ({k: documents[k] for k in order}, {k: raw[k] for k in order},
+            {k: texts[k] for k in order if k in texts})
+
+
+def clause_points(client, location: str, name: str, doc_ids: list[str] | None = None,
+                  with_vectors: bool = False) -> list:
+    """Clause points (of some documents), in document and reading order."""
+    vectors = [qs.DENSE] if with_vectors else False
+    points = list(scroll(client, location, name, kind_filter("clause", doc_ids),
+                         with_payload=["chunk", "embed_hash"], with_vectors=vectors))
+    points.sort(key=lambda p: (p.payload["chunk"]["doc_id"], p.payload["chunk"]["ordinal"]))
+    return points
+
+
+def to_chunk(payload: dict) -> Chunk:
+    return Chunk(**payload["chunk"])
+
+
+def previous_version(location: str, alias: str, model_id: str):
+    """The live build as an IndexVersion (vectors read back, no search structures), so that an
+    incremental build re-embeds only changed clauses; None when there is nothing to reuse."""
+    from indexer.index.store import IndexVersion, Manifest
+
+    client = qs.client_for(location)
+    name = qs.alias_target(client, location, alias)
+    if name is None:
+        return None
+    meta = read_meta(client, location, name, with_stats=False)
+    if meta["manifest"].get("model_id") != model_id:
+        return None
+    manifest = Manifest(**meta["manifest"])
+    documents, raw, texts = load_documents(client, location, name, with_text=True)
+    points = clause_points(client, location, name, with_vectors=True)
+    chunks = [to_chunk(p.payload) for p in points]
+    vectors = (np.asarray([p.vector[qs.DENSE] for p in points], dtype=np.float32) if points
+               else np.zeros((0, manifest.dim), dtype=np.float32))
+    return IndexVersion(Path(name), manifest, documents, raw, texts, chunks, [[] for _ in chunks],
+                        [p.payload["embed_hash"] for p in points], vectors, None, None)
 
 
 class QdrantBackend:
@@ -25,14 +139,14 @@ class QdrantBackend:
 
         self.location, self.alias = location, alias
         self._version_path = version_path
-        self.client, self.name, meta = qs.open_live(location, alias, expected_model_id, rebuild_hint)
+        self.client, self.name, meta = open_live(location, alias, expected_model_id, rebuild_hint)
         self.manifest = Manifest(**meta["manifest"])
         self._overrides: dict[str, int] = {k: int(v) for k, v in meta["overrides"].items()}
         self._vocab: dict[str, int] = meta["stats"].get("vocab", {})
         self._stats_json = meta["stats"].get("query")
         self._stats = None
         self.documents: dict[str, DocumentMeta]
-        self.documents, self.raw_documents, _ = qs.load_documents(self.client, location, self.name)
+        self.documents, self.raw_documents, _ = load_documents(self.client, location, self.name)
         self._texts: dict[str, str] = {}
         self._chunks: list[Chunk] | None = None
 
@@ -46,8 +160,8 @@ class QdrantBackend:
         """Every clause in document and reading order (read once; for whole-corpus features
         such as topic coverage: fine for one machine's corpus, not for a national one)."""
         if self._chunks is None:
-            self._chunks = [qs.to_chunk(p.payload)
-                            for p in qs.clause_points(self.client, self.location, self.name)]
+            self._chunks = [to_chunk(p.payload)
+                            for p in clause_points(self.client, self.location, self.name)]
         return self._chunks
 
     # -- retrieval -----------------------------------------------------------
@@ -89,13 +203,13 @@ class QdrantBackend:
         ids = [qs.point_id("clause", c) for c in chunk_ids]
         points = qs.call(self.location, "reading clauses", self.client.retrieve, self.name, ids,
                          with_payload=["chunk"]) if ids else []
-        by_id = {p.payload["chunk"]["chunk_id"]: qs.to_chunk(p.payload) for p in points}
+        by_id = {p.payload["chunk"]["chunk_id"]: to_chunk(p.payload) for p in points}
         return [by_id[c] for c in chunk_ids if c in by_id]
 
     def document_chunks(self, doc_id: str) -> list[Chunk]:
         """Every clause of one document, in reading order."""
-        return [qs.to_chunk(p.payload)
-                for p in qs.clause_points(self.client, self.location, self.name, [doc_id])]
+        return [to_chunk(p.payload)
+                for p in clause_points(self.client, self.location, self.name, [doc_id])]
 
     def document_text(self, doc_id: str) -> str:
         """The cleaned text of one document (read on demand, then kept)."""

@@ -20,7 +20,6 @@ from __future__ import annotations
 import atexit
 import hashlib
 import json
-import math
 import os
 import re
 import threading
@@ -29,12 +28,13 @@ import uuid
 from collections import Counter
 from dataclasses import asdict
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Iterable
 
 import numpy as np
 
-from indexer.errors import IndexMismatch, IndexMissing, PolicySearchError
-from indexer.records import Chunk, DocumentMeta
+from indexer import settings
+from indexer.errors import PolicySearchError
+from indexer.records import DocumentMeta
 
 DEFAULT_ALIAS = "policy-search"
 DENSE, SPARSE = "dense", "bm25"
@@ -129,7 +129,8 @@ def _connect(location: str):
     hint = _fix_hint(location)
     try:
         if is_url(location):
-            client = QdrantClient(url=location, timeout=float(os.environ.get("POLICY_QDRANT_TIMEOUT", 10)),
+            client = QdrantClient(url=location, timeout=settings.qdrant_timeout(),
+                                  api_key=settings.qdrant_api_key(),
                                   check_compatibility=False)
         else:
             client = QdrantClient(path=location)
@@ -238,14 +239,27 @@ def _year(meta: DocumentMeta) -> int | None:
 
 
 def create_collection(client, name: str, dim: int, location: str) -> None:
-    """A new collection: named dense (cosine) and sparse (IDF) vectors, payload indexes."""
+    """A new collection: named dense (cosine) and sparse (IDF) vectors, payload indexes; on a
+    server, shards, replicas, quantisation and on-disk payload from the settings."""
     import warnings
 
     from qdrant_client import models as m
 
+    from indexer.settings import qdrant_collection_options
+
+    options = qdrant_collection_options() if is_url(location) else {}
+    quantization = {"int8": m.ScalarQuantization(scalar=m.ScalarQuantizationConfig(
+                        type=m.ScalarType.INT8, quantile=0.99, always_ram=True)),
+                    "binary": m.BinaryQuantization(binary=m.BinaryQuantizationConfig(always_ram=True)),
+                    }.get(options.get("quantization", "none"))
+    extra = {k: v for k, v in (("shard_number", options.get("shards")),
+                               ("replication_factor", options.get("replicas")),
+                               ("on_disk_payload", options.get("on_disk_payload"))) if v is not None}
     call(location, "creating a collection", client.create_collection, name,
-         vectors_config={DENSE: m.VectorParams(size=dim, distance=m.Distance.COSINE)},
-         sparse_vectors_config={SPARSE: m.SparseVectorParams(modifier=m.Modifier.IDF)})
+         vectors_config={DENSE: m.VectorParams(size=dim, distance=m.Distance.COSINE,
+                                               on_disk=True if quantization else None)},
+         sparse_vectors_config={SPARSE: m.SparseVectorParams(modifier=m.Modifier.IDF)},
+         quantization_config=quantization, **extra)
     with warnings.catch_warnings():  # local mode warns that it ignores payload indexes
         warnings.simplefilter("ignore")
         for field in FILTER_FIELDS:
@@ -349,121 +363,6 @@ def _is_complete(client, location: str, name: str) -> bool:
     points = call(location, "reading a manifest", client.retrieve, name, [point_id("meta", "0")],
                   with_payload=["kind"])
     return bool(points)
-
-
-# -- reading --------------------------------------------------------------------
-
-def kind_filter(kind: str, doc_ids: list[str] | None = None):
-    from qdrant_client import models as m
-
-    must = [m.FieldCondition(key="kind", match=m.MatchValue(value=kind))]
-    if doc_ids is not None:
-        must.append(m.FieldCondition(key="doc_id", match=m.MatchAny(any=list(doc_ids))))
-    return m.Filter(must=must)
-
-
-def scroll(client, location: str, name: str, flt, *, with_payload=True,
-           with_vectors=False, page: int = 1024) -> Iterator:
-    """Every point that matches a filter, page by page."""
-    offset = None
-    while True:
-        points, offset = call(location, "reading points", client.scroll, name, scroll_filter=flt,
-                              limit=page, offset=offset, with_payload=with_payload,
-                              with_vectors=with_vectors)
-        yield from points
-        if offset is None:
-            return
-
-
-def read_meta(client, location: str, name: str, with_stats: bool = True) -> dict:
-    """The manifest of a collection, and its statistics (``stats``) when asked."""
-    head = call(location, "reading the manifest", client.retrieve, name, [point_id("meta", "0")],
-                with_payload=True)
-    if not head:
-        raise QdrantStoreError(f"Collection {name} at {location} has no manifest (an unfinished build?)",
-                               "Rebuild it: python -m indexer build --store qdrant")
-    meta = dict(head[0].payload)
-    if with_stats:
-        ids = [point_id("meta", str(i)) for i in range(1, int(meta["parts"]) + 1)]
-        points = call(location, "reading statistics", client.retrieve, name, ids, with_payload=True)
-        points.sort(key=lambda p: p.payload["part"])
-        meta["stats"] = json.loads("".join(p.payload["blob"] for p in points) or "{}")
-    return meta
-
-
-def open_live(location: str, alias: str, expected_model_id: str | None, rebuild: str) -> tuple:
-    """(client, collection name, meta with stats) of the build behind ``alias``; clear errors
-    for a missing build or one made with another model."""
-    client = client_for(location)
-    name = alias_target(client, location, alias)
-    if name is None:
-        raise IndexMissing(f"Qdrant at {location} has no collection behind alias '{alias}'",
-                           f"Build it: {rebuild}")
-    meta = read_meta(client, location, name)
-    model_id = meta["manifest"]["model_id"]
-    if expected_model_id and model_id != expected_model_id:
-        raise IndexMismatch(
-            f"The Qdrant collection '{alias}' at {location} was built with model '{model_id}', "
-            f"but '{expected_model_id}' is configured; nothing was changed",
-            f"Use that model (--model / POLICY_MODEL), or rebuild with this one: {rebuild} --force")
-    return client, name, meta
-
-
-def load_documents(client, location: str, name: str, with_text: bool = False
-                   ) -> tuple[dict[str, DocumentMeta], dict[str, dict], dict[str, str]]:
-    """Documents (metadata, metadata before corrections, and optionally cleaned text)."""
-    fields = ["meta", "raw_meta"] + (["text"] if with_text else [])
-    documents, raw, texts = {}, {}, {}
-    for point in scroll(client, location, name, kind_filter("doc"), with_payload=fields):
-        meta = DocumentMeta(**point.payload["meta"])
-        documents[meta.doc_id] = meta
-        raw[meta.doc_id] = point.payload["raw_meta"]
-        if with_text:
-            texts[meta.doc_id] = point.payload["text"]
-    order = sorted(documents)
-    return ({k: documents[k] for k in order}, {k: raw[k] for k in order},
-            {k: texts[k] for k in order if k in texts})
-
-
-def clause_points(client, location: str, name: str, doc_ids: list[str] | None = None,
-                  with_vectors: bool = False) -> list:
-    """Clause points (of some documents), in document and reading order."""
-    vectors = [DENSE] if with_vectors else False
-    points = list(scroll(client, location, name, kind_filter("clause", doc_ids),
-                         with_payload=["chunk", "embed_hash"], with_vectors=vectors))
-    points.sort(key=lambda p: (p.payload["chunk"]["doc_id"], p.payload["chunk"]["ordinal"]))
-    return points
-
-
-def to_chunk(payload: dict) -> Chunk:
-    return Chunk(**payload["chunk"])
-
-
-def idf(df: int, n: int) -> float:
-    """The IDF Qdrant's modifier applies (and bm25s's lucene variant)."""
-    return math.log((n - df + 0.5) / (df + 0.5) + 1)
-
-
-def previous_version(location: str, alias: str, model_id: str):
-    """The live build as an IndexVersion (vectors read back, no search structures), so that an
-    incremental build re-embeds only changed clauses; None when there is nothing to reuse."""
-    from indexer.index.store import IndexVersion, Manifest
-
-    client = client_for(location)
-    name = alias_target(client, location, alias)
-    if name is None:
-        return None
-    meta = read_meta(client, location, name, with_stats=False)
-    if meta["manifest"].get("model_id") != model_id:
-        return None
-    manifest = Manifest(**meta["manifest"])
-    documents, raw, texts = load_documents(client, location, name, with_text=True)
-    points = clause_points(client, location, name, with_vectors=True)
-    chunks = [to_chunk(p.payload) for p in points]
-    vectors = (np.asarray([p.vector[DENSE] for p in points], dtype=np.float32) if points
-               else np.zeros((0, manifest.dim), dtype=np.float32))
-    return IndexVersion(Path(name), manifest, documents, raw, texts, chunks, [[] for _ in chunks],
-                        [p.payload["embed_hash"] for p in points], vectors, None, None)
 
 
 def query_stats(stored: list, vocab: Counter) -> dict:

@@ -41,7 +41,8 @@ class EmbeddedStore:
     def previous(self, model_id: str):
         from indexer.index.store import IndexProblem, current_version_path, load_index
 
-        from indexer.index.qdrant_store import live_pointer, previous_version
+        from indexer.index.qdrant_backend import previous_version
+        from indexer.index.qdrant_store import live_pointer
 
         pointer = live_pointer(self.index_dir)
         if pointer is not None:  # moving from Qdrant: reuse its vectors
@@ -77,7 +78,8 @@ class QdrantStore:
         self.alias = alias or DEFAULT_ALIAS
 
     def previous(self, model_id: str):
-        from indexer.index.qdrant_store import client_for, live_pointer, previous_version, publish_pointer
+        from indexer.index.qdrant_backend import previous_version
+        from indexer.index.qdrant_store import client_for, live_pointer, publish_pointer
 
         client_for(self.location)  # an unreachable server is reported now, before any work
         pointer = live_pointer(self.index_dir)

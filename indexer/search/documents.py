@@ -22,6 +22,7 @@ import numpy as np
 from indexer.records import Chunk, DocumentMeta
 from indexer.text.normalize import fold
 from indexer.text.segment import bm25_tokens, segment_text
+from indexer.text.stopwords import STOPWORDS
 
 # number/symbol as printed: 456/QĐ-UBND, 71/2025/NQ-HĐND, 10989/BNV-TCBC, 136/2024/QH15, 231/CĐ-TTg
 _NUMBER = re.compile(r"(?<![\w/])(\d{1,6})\s*/\s*((?:\d{4}\s*/\s*)?[^\W\d_][\w]*(?:\s*[-–]\s*[\w]+)*)",
@@ -59,6 +60,7 @@ class QueryDocuments:
     named: set[str] = field(default_factory=set)  # doc ids whose number the query writes
     scores: dict[str, float] = field(default_factory=dict)  # doc id → card match in [0, 1]
     facets: set[str] = field(default_factory=set)  # signer | number | date | effect
+    coverage: dict[str, float] = field(default_factory=dict)  # doc id → share of the query's words in its card
 
 
 def references(query: str) -> tuple[set[str], set[tuple[str, str]]]:
@@ -100,6 +102,7 @@ class DocumentIndex:
             if key:
                 self.by_number.setdefault(key, set()).add(doc_id)
         tokens = [bm25_tokens(segment_text(card_text(documents[d]))) or [""] for d in self.ids]
+        self.words = [{t for t in toks if not t.startswith("~")} for toks in tokens]
         self.bm25 = bm25s.BM25()
         if self.ids:
             self.bm25.index(tokens, show_progress=False)
@@ -122,6 +125,10 @@ class DocumentIndex:
             if top > 0:
                 found.scores = {self.ids[i]: float(scores[i]) / top for i in np.argsort(-scores)[:10]
                                 if scores[i] > 0}
+                words = {t for t in tokens if not t.startswith("~") and t not in STOPWORDS and len(t) > 1}
+                position = {d: i for i, d in enumerate(self.ids)}
+                found.coverage = {d: len(words & self.words[position[d]]) / max(1, len(words))
+                                  for d in found.scores}
         return found
 
 

@@ -111,25 +111,32 @@ class SearchEngine:
         return add_priors(fused, self._priors(version, fused, docs, focus))
 
     def _focus(self, docs: QueryDocuments, allowed: set[str] | None) -> set[str]:
-        """Documents named by number, else the best-described one."""
-        focus = set(docs.named)
-        if not focus and docs.scores:
-            ranked = sorted(docs.scores.values(), reverse=True)
-            if len(ranked) == 1 or ranked[0] >= self.weights.focus_margin * ranked[1]:
-                focus = {max(docs.scores, key=docs.scores.get)}
-        return focus if allowed is None else focus & allowed
+        """Documents the query names by number (searched again on their own)."""
+        return set(docs.named) if allowed is None else docs.named & allowed
+
+    def _described(self, docs: QueryDocuments) -> str | None:
+        """The document the query describes, when its card clearly leads the others."""
+        if not docs.scores:
+            return None
+        ranked = sorted(docs.scores.values(), reverse=True)
+        if len(ranked) > 1 and ranked[0] < self.weights.focus_margin * ranked[1]:
+            return None
+        best = max(docs.scores, key=docs.scores.get)
+        return best if docs.coverage.get(best, 0.0) >= self.weights.card_coverage else None
 
     def _priors(self, version: Backend, fused: list[tuple[str, float]], docs: QueryDocuments,
                 focus: set[str]) -> dict[str, float]:
         w = self.weights
+        described = self._described(docs)
         chunks = version.fetch_chunks([cid for cid, _ in fused])
         priors: dict[str, float] = {}
         for chunk in chunks:
-            prior = w.named * (chunk.doc_id in docs.named) + w.card * docs.scores.get(chunk.doc_id, 0.0)
+            prior = w.named * (chunk.doc_id in docs.named) + w.card * (chunk.doc_id == described)
             if prior:
                 priors[chunk.chunk_id] = prior
-        if docs.facets and focus:
-            for doc_id in focus:
+        targets = focus or ({described} if described else set())
+        if docs.facets and targets:
+            for doc_id in targets:
                 for cid in facet_chunks(version.document_chunks(doc_id), version.documents[doc_id],
                                         docs.facets):
                     priors[cid] = priors.get(cid, 0.0) + w.facet

@@ -17,7 +17,8 @@ class Weights:
     named: float = 0.02  # prior of a clause of a document the query names by its number
     card: float = 0.01  # prior × the document's card match (0–1)
     facet: float = 0.02  # a clause printing the asked fact (signer, number, date) of a focused document
-    focus_margin: float = 1.5  # the best-described document is focused when it leads the next by this
+    focus_margin: float = 1.5  # a card describes the query's document when it leads the next by this …
+    card_coverage: float = 0.5  # … and holds this share of the query's words
 
 
 WEIGHTS = Weights()
