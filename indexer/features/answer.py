@@ -328,8 +328,8 @@ def _scored(engine, q: Question, results: list[Result], candidates, limit: int =
         if q.kind == "value":
             bonus += 0.02 * bool(_NUMBER.search(sentence)) + 0.02 * bool(years and any(y in sentence for y in years))
             bonus += 0.04 * bool(units and has_unit(sentence, units))
-        elif q.kind == "actor":
-            bonus += 0.03 * bool(_ACTOR_CUES.search(sentence))
+        elif q.kind == "actor":  # the answer form: a named body with its assignment ("Sở X chủ trì")
+            bonus += 0.03 * bool(_ACTOR_CUES.search(sentence)) + 0.03 * bool(_ACTOR_NAME.search(sentence))
         elif q.kind == "definition":
             bonus += 0.02 * bool(re.search(r"\b(là|được hiểu là)\b", sentence))
         if q.kind in ("value", "actor") and not basis and results[i].section.startswith("Phần mở đầu"):
