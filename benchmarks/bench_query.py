@@ -20,7 +20,7 @@ Building results (citations, highlights, grouping) touches only the ~200 fused c
 cost does not grow with the corpus; it is part of the corpus/ numbers. Build times, index sizes
 and process memory (RSS) are reported; ANN recall@100 is measured against the exact index.
 
-    .venv/bin/python benchmarks/bench_query.py [--sizes 10000 100000 1000000] [--types flat hnsw ivfpq]
+    .venv/bin/python -m benchmarks.bench_query [--sizes 10000 100000 1000000] [--types flat hnsw ivfpq]
         [--index-dir DIR] [--repeat N] [--skip-corpus] [--hnsw-budget SECONDS]
 
 Results are printed and written to benchmarks/results/bench_query.json.
@@ -40,18 +40,17 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from benchmarks.harness import ROOT, dev_set, write_results
 
-from indexer.index.build import build_index  # noqa: E402
-from indexer.index.embed import load_embedder  # noqa: E402
-from indexer.index.backend import QueryStats  # noqa: E402
-from indexer.search import retrieve  # noqa: E402
-from indexer.search.engine import SearchEngine, reciprocal_rank_fusion  # noqa: E402
-from indexer.index.store import IndexProblem, build_dense_index, load_index  # noqa: E402
+from indexer.index.build import build_index
+from indexer.index.embed import load_embedder
+from indexer.index.backend import QueryStats
+from indexer.search import retrieve
+from indexer.search.engine import SearchEngine, reciprocal_rank_fusion
+from indexer.index.store import IndexProblem, build_dense_index, load_index
 
 RESULTS = ROOT / "benchmarks" / "results" / "bench_query.json"
-DEV = ROOT.parent / "shared" / "eval" / "dev.jsonl"
+DEV = dev_set()
 FALLBACK_QUERIES = [
     "không gian ngầm đô thị", "tỷ lệ đô thị hóa năm 2030", "nhà ở xã hội", "khong gian ngam",
     "phát triển đô thị theo định hướng giao thông công cộng TOD", "ngầm hóa đường dây điện",
@@ -465,8 +464,7 @@ def main() -> int:
         result["corpus_index_build_seconds"] = built_seconds
         shutil.rmtree(index_dir.parent, ignore_errors=True)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
-    print(f"written {RESULTS.relative_to(ROOT)}")
+    write_results("bench_query", result, RESULTS)
     return 0
 
 

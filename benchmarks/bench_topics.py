@@ -5,7 +5,7 @@ fallback (embedder loaded once), and times the whole command ``python -m indexer
 --json`` end to end (interpreter start, index and model loading included). Results are
 printed and written to benchmarks/results/bench_topics.json.
 
-    .venv/bin/python benchmarks/bench_topics.py [--index-dir DIR] [--corpus DIR] [--repeat N]
+    .venv/bin/python -m benchmarks.bench_topics [--index-dir DIR] [--corpus DIR] [--repeat N]
 
 Without --index-dir (or when it holds no index) the corpus is indexed into a temporary folder
 first; that build is timed separately and is not part of the topic timings.
@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -23,14 +21,13 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from benchmarks.harness import ROOT, write_results
 
-from indexer.index.build import build_index  # noqa: E402
-from indexer.index.embed import load_embedder  # noqa: E402
-from indexer.index.store import IndexProblem, load_index  # noqa: E402
-from indexer import topics as topics_module  # noqa: E402
-from indexer.features.topics import coverage, load_topics  # noqa: E402
+from indexer.index.build import build_index
+from indexer.index.embed import load_embedder
+from indexer.index.store import IndexProblem, load_index
+from indexer.features import topics as topics_module
+from indexer.features.topics import coverage, load_topics
 
 RESULTS = ROOT / "benchmarks" / "results" / "bench_topics.json"
 
@@ -68,7 +65,7 @@ def cli_seconds(index_dir: Path, repeat: int) -> tuple[list[float], int]:
         start = time.perf_counter()
         out = subprocess.run([sys.executable, "-m", "indexer", "topics", "--json", "--index-dir",
                               str(index_dir)], cwd=ROOT, capture_output=True, text=True,
-                             check=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+                             check=True)
         times.append(time.perf_counter() - start)
         cells = len(json.loads(out.stdout)["cells"])
     return times, cells
@@ -120,12 +117,8 @@ def main() -> int:
         "semantic_evidence_added": n_semantic,
         "cli_topics_json": {**summary(cli_runs), "cells": cli_cells},
         "matrix": matrix(semantic_cells),
-        "machine": {"python": platform.python_version(), "cpu_count": os.cpu_count(),
-                    "platform": platform.platform()},
-        "measured_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
+    write_results("bench_topics", result, RESULTS)
     print(f"{result['documents']} documents, {result['clauses']} clauses, {len(topics)} topics, "
           f"{len(cells)} cells")
     print(f"coverage, phrases only:      median {result['coverage_phrase']['median_ms']} ms "
@@ -137,7 +130,6 @@ def main() -> int:
     print(f"load index {load_s:.2f} s, load model {embedder_s:.2f} s")
     print(f"`python -m indexer topics --json` end to end: median "
           f"{result['cli_topics_json']['median_ms'] / 1000:.2f} s")
-    print(f"written to {RESULTS.relative_to(ROOT)}")
     return 0
 
 

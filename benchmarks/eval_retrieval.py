@@ -1,10 +1,18 @@
-"""Score retrieval on the development set (../shared/eval/dev.jsonl) — hybrid, dense-only, BM25-only.
+"""Score retrieval on both development sets, the product beside the two quick-start peers.
 
-Metrics follow ../shared/eval/README.md: hit@1, recall@10, MRR@10, nDCG@10, recall within the
-first 1,000 and 3,000 characters read, median characters read before the first relevant quote;
-overall and by query kind. Results are printed and written to benchmarks/results/eval_retrieval.json.
+Sets (found through POLICY_SHARED_DIR, default <repo>/../shared):
+* ``seeds``: eval/dev.jsonl over the five seed documents (corpus/);
+* ``real``:  realdocs/queries.jsonl over the seeds plus realdocs/docs/ (real documents).
 
-    .venv/bin/python benchmarks/eval_retrieval.py [--eval PATH] [--modes hybrid dense bm25]
+Scoring follows realdocs/README.md: skeleton matching; hit@1, hit@10, recall@10, MRR@10, nDCG@10
+(gain for each newly matched entry), recall within the first 1,000 / 3,000 characters read, median
+characters read before the first relevant quote; overall, per kind, and on a held-out split (a
+fixed third of each set, chosen by a hash of the query id, that tuning must not look at).
+Systems: the product (``hybrid`` by default; ``--modes`` adds ablations) and the peers of
+`retrieval_peers.py`. Warm query latency of the product is measured on the real set.
+
+    .venv/bin/python benchmarks/eval_retrieval.py [--sets seeds real] [--modes hybrid dense bm25]
+        [--no-peers] [--grouped] [--work DIR] [--out FILE] [--show-misses]
 """
 from __future__ import annotations
 
@@ -13,6 +21,7 @@ import hashlib
 import json
 import math
 import re
+import shutil
 import statistics
 import sys
 import tempfile
@@ -25,11 +34,15 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from indexer.index.build import build_index  # noqa: E402
-from indexer.index.embed import load_embedder  # noqa: E402
 from indexer.search.engine import SearchEngine  # noqa: E402
+from indexer.search.fusion import WEIGHTS, Weights  # noqa: E402
+from indexer.settings import shared_dir  # noqa: E402
+from indexer.index.embed import load_embedder  # noqa: E402
+from retrieval_peers import Peers  # noqa: E402
 
-DEFAULT_EVAL = ROOT.parent / "shared" / "eval" / "dev.jsonl"
-SEEDS = ROOT.parent / "shared" / "seeds"
+METRICS = ("hit@1", "hit@10", "recall@10", "mrr@10", "ndcg@10", "recall@1000ch", "recall@3000ch")
+PLAIN = Weights(focused=0.0, named=0.0, card=0.0, facet=0.0)  # the hybrid before document awareness
+SHOWN = ("hit@1", "hit@10", "recall@10", "ndcg@10", "recall@1000ch", "recall@3000ch")
 
 
 def skeleton(text: str) -> str:
@@ -38,40 +51,51 @@ def skeleton(text: str) -> str:
     return re.sub(r"[^0-9a-z]", "", text.lower())
 
 
+def held_out(query_id: str) -> bool:
+    """A fixed third of every set, never looked at while tuning."""
+    return int(hashlib.sha256(query_id.encode("utf-8")).hexdigest(), 16) % 3 == 0
+
+
 def seed_to_corpus_file(corpus: Path, seeds: Path) -> dict[str, str]:
     """Map each seed file name to the corpus file with the same bytes."""
     by_hash = {hashlib.sha256(p.read_bytes()).hexdigest(): p.name for p in corpus.iterdir() if p.is_file()}
     return {p.name: by_hash.get(hashlib.sha256(p.read_bytes()).hexdigest(), "") for p in seeds.glob("*.txt")}
 
 
-def score_query(results: list[dict], relevant: list[dict], seed_map: dict[str, str]) -> dict:
-    """Metrics of one ranked list. A result's "also in" copies (near-identical clauses of other
-    documents, shown on the same card) count as found with it but add nothing to read."""
-    quotes = [(seed_map[r["doc"]], skeleton(r["quote"])) for r in relevant]
-    passages = [[(r["file"], r["text"], skeleton(r["text"]))] +
-                [(a["file"], a["text"], skeleton(a["text"])) for a in r.get("also_in", [])]
-                for r in results]
-    rel_flags = [any(f == qf and q in sk for qf, q in quotes for f, _, sk in card) for card in passages]
-    found = {i for i, (qf, q) in enumerate(quotes) for card in passages for f, _, sk in card
-             if f == qf and q in sk}
-    dcg = sum(1 / math.log2(i + 2) for i, flag in enumerate(rel_flags[:10]) if flag)
+# -- scoring -------------------------------------------------------------------
+
+def score_query(results: list[dict], relevant: list[dict], name_map: dict[str, str]) -> dict:
+    """Metrics of one ranked list of cards {file, text, also_in?}. Copies folded into a card
+    ("also in", near-identical clauses of other documents) count as found with it."""
+    quotes = [(name_map.get(r["doc"], r["doc"]), skeleton(r["quote"])) for r in relevant]
+    cards = [[(r["file"], r["text"], skeleton(r["text"]))] +
+             [(a["file"], a["text"], skeleton(a["text"])) for a in r.get("also_in", [])] for r in results]
+    matched_per_card = [{i for i, (qf, q) in enumerate(quotes) for f, _, sk in card if f == qf and q in sk}
+                        for card in cards]
+    seen: set[int] = set()
+    dcg = 0.0
+    for rank, matched in enumerate(matched_per_card[:10]):
+        if matched - seen:
+            dcg += 1 / math.log2(rank + 2)
+        seen |= matched
     ideal = sum(1 / math.log2(i + 2) for i in range(min(len(quotes), 10)))
-    first = next((i for i, flag in enumerate(rel_flags) if flag), None)
+    first = next((i for i, m in enumerate(matched_per_card) if m), None)
+    found10 = set().union(*matched_per_card[:10]) if matched_per_card else set()
     return {
-        "hit@1": float(bool(rel_flags[:1] and rel_flags[0])),
-        "hit@10": float(any(rel_flags[:10])),
-        "recall@10": len(found) / len(quotes),
+        "hit@1": float(bool(matched_per_card[:1] and matched_per_card[0])),
+        "hit@10": float(first is not None and first < 10),
+        "recall@10": len(found10) / len(quotes),
         "mrr@10": 1 / (first + 1) if first is not None and first < 10 else 0.0,
         "ndcg@10": dcg / ideal if ideal else 0.0,
-        "recall@1000ch": _recall_within(passages, quotes, 1000),
-        "recall@3000ch": _recall_within(passages, quotes, 3000),
-        "chars_to_first": _chars_to_first(passages, quotes),
+        "recall@1000ch": _recall_within(cards, quotes, 1000),
+        "recall@3000ch": _recall_within(cards, quotes, 3000),
+        "chars_to_first": _chars_to_first(cards, quotes),
     }
 
 
-def _recall_within(passages, quotes, budget: int) -> float:
+def _recall_within(cards, quotes, budget: int) -> float:
     found, used = set(), 0
-    for card in passages:
+    for card in cards:
         if used >= budget:
             break
         f, text, _ = card[0]
@@ -83,9 +107,9 @@ def _recall_within(passages, quotes, budget: int) -> float:
     return len(found) / len(quotes)
 
 
-def _chars_to_first(passages, quotes) -> float | None:
+def _chars_to_first(cards, quotes) -> float | None:
     read = 0
-    for card in passages:
+    for card in cards:
         f, text, sk = card[0]
         positions = [sk.find(q) + len(q) for qf, q in quotes if qf == f and q in sk]
         if not positions:
@@ -97,57 +121,145 @@ def _chars_to_first(passages, quotes) -> float | None:
 
 
 def aggregate(rows: list[dict]) -> dict:
-    keys = [k for k in rows[0] if k != "chars_to_first"]
-    out = {k: round(statistics.mean(r[k] for r in rows), 3) for k in keys}
+    if not rows:
+        return {"n": 0}
+    out = {k: round(statistics.mean(r[k] for r in rows), 3) for k in METRICS}
     firsts = [r["chars_to_first"] for r in rows if r["chars_to_first"] is not None]
     out["median_chars_to_first"] = round(statistics.median(firsts)) if firsts else None
     out["n"] = len(rows)
     return out
 
 
+def summarize(queries: list[dict], rows: list[dict]) -> dict:
+    by_kind = defaultdict(list)
+    for q, row in zip(queries, rows):
+        by_kind[q["kind"]].append(row)
+    return {"overall": aggregate(rows),
+            "tune": aggregate([r for q, r in zip(queries, rows) if not held_out(q["id"])]),
+            "held_out": aggregate([r for q, r in zip(queries, rows) if held_out(q["id"])]),
+            "by_kind": {kind: aggregate(r) for kind, r in sorted(by_kind.items())}}
+
+
+# -- running -------------------------------------------------------------------
+
+def prepare_sets(names: list[str], work: Path) -> dict[str, dict]:
+    """Corpus folder, queries and file-name map of each evaluation set."""
+    shared = shared_dir()
+    seed_map = seed_to_corpus_file(ROOT / "corpus", shared / "seeds")
+    sets = {}
+    if "seeds" in names:
+        sets["seeds"] = {"corpus": ROOT / "corpus", "queries": shared / "eval" / "dev.jsonl"}
+    if "real" in names:
+        corpus = work / "real-corpus"
+        if corpus.exists():
+            shutil.rmtree(corpus)
+        corpus.mkdir(parents=True)
+        for folder in (ROOT / "corpus", shared / "realdocs" / "docs"):
+            for path in folder.iterdir():
+                if path.is_file() and not path.name.startswith("."):
+                    shutil.copy2(path, corpus / path.name)
+        sets["real"] = {"corpus": corpus, "queries": shared / "realdocs" / "queries.jsonl"}
+    for name, data in sets.items():
+        data["queries"] = [json.loads(line) for line in
+                           Path(data["queries"]).read_text(encoding="utf-8").splitlines() if line.strip()]
+        data["map"] = seed_map
+    return sets
+
+
+def run_product(engine: SearchEngine, queries: list[dict], mode: str, grouped: bool) -> tuple[list, list]:
+    results, times = [], []
+    for q in queries:
+        t0 = time.perf_counter()
+        found = engine.search(q["query"], k=10, group_duplicates=grouped, mode=mode)
+        times.append((time.perf_counter() - t0) * 1000)
+        results.append([r.to_dict() for r in found])
+    return results, times
+
+
+def latency(times: list[float]) -> dict:
+    ordered = sorted(times)
+    return {"p50_ms": round(statistics.median(ordered), 1),
+            "p95_ms": round(ordered[min(len(ordered) - 1, math.ceil(0.95 * len(ordered)) - 1)], 1),
+            "n": len(ordered)}
+
+
+def print_table(name: str, systems: dict[str, dict]) -> None:
+    print(f"\n== {name}: {next(iter(systems.values()))['overall']['n']} queries")
+    print(f"{'system':<16}" + "".join(f"{m:>14}" for m in SHOWN))
+    for system, summary in systems.items():
+        o = summary["overall"]
+        print(f"{system:<16}" + "".join(f"{o[m]:>14.3f}" for m in SHOWN))
+    product = next(s for s in systems if not s.startswith("peer"))
+    for peer in (s for s in systems if s.startswith("peer")):
+        p, o = systems[peer]["overall"], systems[product]["overall"]
+        print(f"{product + '/' + peer:<16}" +
+              "".join(f"{(o[m] / p[m] if p[m] else float('inf')):>14.2f}" for m in SHOWN))
+    for system, summary in systems.items():
+        if system.startswith("peer"):
+            continue
+        for split in ("tune", "held_out"):
+            o = summary[split]
+            print(f"  {system} {split:<9} n={o['n']:<3}" + "".join(f" {m} {o[m]:.3f}" for m in SHOWN[:5]))
+        for kind, k in summary["by_kind"].items():
+            print(f"    {kind:<10} n={k['n']:<3} hit@1 {k['hit@1']:.2f} hit@10 {k['hit@10']:.2f} "
+                  f"nDCG {k['ndcg@10']:.2f} R@10 {k['recall@10']:.2f} R@1000ch {k['recall@1000ch']:.2f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--eval", default=str(DEFAULT_EVAL))
-    parser.add_argument("--modes", nargs="+", default=["hybrid", "dense", "bm25"])
+    parser.add_argument("--sets", nargs="+", default=["seeds", "real"], choices=["seeds", "real"])
+    parser.add_argument("--modes", nargs="+", default=["hybrid"], choices=["hybrid", "dense", "bm25"])
+    parser.add_argument("--no-peers", action="store_true")
+    parser.add_argument("--no-plain", action="store_true",
+                        help="skip 'plain': hybrid without document awareness (references, cards, facets)")
     parser.add_argument("--grouped", action="store_true",
                         help="score the product's default view: near-duplicates folded into 'also in'")
-    parser.add_argument("--index-dir", default=None, help="existing index of corpus/ (default: build one)")
-    parser.add_argument("--out", default=None, help="JSON report (default benchmarks/results/eval_retrieval[_grouped].json)")
+    parser.add_argument("--work", default=str(Path(tempfile.gettempdir()) / "policy-search-eval"),
+                        help="folder for the evaluation indexes and peer caches (reused between runs)")
+    parser.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "eval_retrieval.json"))
+    parser.add_argument("--show-misses", action="store_true", help="print queries missed at rank 1")
     args = parser.parse_args()
-    queries = [json.loads(line) for line in Path(args.eval).read_text(encoding="utf-8").splitlines() if line.strip()]
-    seed_map = seed_to_corpus_file(ROOT / "corpus", SEEDS)
+    work = Path(args.work)
     embedder = load_embedder()
-    index_dir = Path(args.index_dir) if args.index_dir else Path(tempfile.mkdtemp(prefix="eval-index-"))
-    build_index(ROOT / "corpus", index_dir, embedder)
-    engine = SearchEngine(index_dir, embedder)
-    report = {"model": embedder.model_id, "n_queries": len(queries), "grouped": args.grouped, "modes": {}}
-    for mode in args.modes:
-        rows, by_kind = [], defaultdict(list)
-        t0 = time.time()
-        for q in queries:
-            results = [r.to_dict() for r in engine.search(q["query"], k=10, group_duplicates=args.grouped,
-                                                          mode=mode)]
-            row = score_query(results, q["relevant"], seed_map)
-            rows.append(row)
-            by_kind[q["kind"]].append(row)
-        report["modes"][mode] = {
-            "overall": aggregate(rows),
-            "by_kind": {kind: aggregate(r) for kind, r in sorted(by_kind.items())},
-            "seconds_per_query": round((time.time() - t0) / len(queries), 4),
-        }
-        o = report["modes"][mode]["overall"]
-        print(f"{mode:>6}: hit@1 {o['hit@1']:.3f}  nDCG@10 {o['ndcg@10']:.3f}  MRR {o['mrr@10']:.3f}  "
-              f"R@10 {o['recall@10']:.3f}  R@1000ch {o['recall@1000ch']:.3f}  R@3000ch {o['recall@3000ch']:.3f}  "
-              f"median chars {o['median_chars_to_first']}")
-        for kind, k in report["modes"][mode]["by_kind"].items():
-            print(f"        {kind:<10} n={k['n']:<3} hit@1 {k['hit@1']:.2f} hit@10 {k['hit@10']:.2f} "
-                  f"nDCG {k['ndcg@10']:.2f} R@1000ch {k['recall@1000ch']:.2f}")
-    out = Path(args.out or ROOT / "benchmarks" / "results" /
-               f"eval_retrieval{'_grouped' if args.grouped else ''}.json")
-    args.out = str(out)
+    report = {"model": embedder.model_id, "grouped": args.grouped, "sets": {}}
+    for name, data in prepare_sets(args.sets, work).items():
+        queries = data["queries"]
+        index_dir = work / f"index-{name}"
+        build_index(data["corpus"], index_dir, embedder)
+        engine = SearchEngine(index_dir, embedder)
+        systems, timing = {}, {}
+        runs = [(mode, mode, WEIGHTS) for mode in args.modes]
+        if not args.no_plain and "hybrid" in args.modes:
+            runs.append(("plain", "hybrid", PLAIN))
+        for label, mode, weights in runs:
+            engine.weights = weights
+            run_product(engine, queries[:3], mode, args.grouped)  # warm-up
+            results, times = run_product(engine, queries, mode, args.grouped)
+            rows = [score_query(r, q["relevant"], data["map"]) for r, q in zip(results, queries)]
+            systems[label] = summarize(queries, rows)
+            timing[label] = latency(times)
+            if args.show_misses:
+                for q, row, r in zip(queries, rows, results):
+                    if row["hit@1"] < 1:
+                        top = f"{r[0]['file'][:18]} {r[0]['text'][:100]!r}" if r else "-"
+                        print(f"  MISS {q['id']} {q['kind']} hit@10={row['hit@10']:.0f} {q['query'][:90]}\n"
+                              f"       top: {top}")
+        if not args.no_peers:
+            peers = Peers(data["corpus"], embedder, work)
+            for peer, fn in (("peer-dense", peers.dense), ("peer-bm25", peers.bm25_search)):
+                rows = [score_query(fn(q["query"]), q["relevant"], data["map"]) for q in queries]
+                systems[peer] = summarize(queries, rows)
+        print_table(name, systems)
+        print(f"  warm query latency ({name}, {len(engine.version.documents)} documents, "
+              f"{engine.version.manifest.n_chunks} clauses): " +
+              ", ".join(f"{m} p50 {t['p50_ms']} ms p95 {t['p95_ms']} ms" for m, t in timing.items()))
+        report["sets"][name] = {"documents": len(engine.version.documents),
+                                "clauses": engine.version.manifest.n_chunks, "n_queries": len(queries),
+                                "systems": systems, "latency": timing}
+    out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
-    print(f"written {args.out}")
+    print(f"written {out}")
 
 
 if __name__ == "__main__":

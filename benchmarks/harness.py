@@ -94,7 +94,8 @@ def write_results(name: str, report: dict[str, Any], out: str | Path | None = No
     path = Path(out) if out else RESULTS_DIR / f"{name}.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     data = {"benchmark": name, "schema": SCHEMA, "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-            "git_commit": git_commit(), "machine": machine_info(), **report}
+            "git_commit": git_commit(), **report,
+            "machine": {**machine_info(), **report.get("machine", {})}}
     path.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     try:
         shown = path.relative_to(ROOT)

@@ -8,8 +8,11 @@
 3. Two builds at once: the second is refused with a clear message, the first completes.
 4. The hostile-files corpus of tests/test_hostile.py built by the real command: wall time, peak
    memory (beside the peak of building the two good documents alone), every bad file reported.
+5. The hostile-review cases of issue 15 (benchmarks/stress_hostile.py): FIFO, same-stem file,
+   damaged index states, full disk (2 MB tmpfs), file grown past 50 MB, upload beside a dangling
+   symlink, truncated model, search --batch, correction dates — each "held" or not.
 
-    .venv/bin/python benchmarks/stress.py [--trials N] [--threads N] [--rebuilds N]
+    .venv/bin/python -m benchmarks.stress [--trials N] [--threads N] [--rebuilds N]
 
 Results are printed and written to benchmarks/results/stress.json.
 """
@@ -31,16 +34,16 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests"))
+from benchmarks.harness import ROOT, write_results
 
-from filelock import FileLock, Timeout  # noqa: E402
+sys.path.insert(0, str(ROOT / "tests"))  # the hostile-file generator is shared with the tests
 
-from indexer.index.build import BuildLocked, build_index  # noqa: E402
-from indexer.index.embed import load_embedder  # noqa: E402
-from indexer.search.engine import Filters, SearchEngine  # noqa: E402
-from indexer.index.store import current_version_path, load_index  # noqa: E402
+from filelock import FileLock, Timeout
+
+from indexer.index.build import BuildLocked, build_index
+from indexer.index.embed import load_embedder
+from indexer.search.engine import Filters, SearchEngine
+from indexer.index.store import current_version_path, load_index
 
 RESULTS = ROOT / "benchmarks" / "results" / "stress.json"
 QN_CITY = "quang-ngai-thanh-pho_thanh-uy_chuong-trinh-hanh-dong-thuc-hien-nq06-2022.txt"
@@ -79,7 +82,7 @@ def lock_is_free(index_dir: Path) -> bool:
 class BuildProcess:
     """``python -m indexer build`` in a subprocess, watching its progress on stderr."""
 
-    STAGES = ((b"hash", "hash"), (b"read", "read"), (b"Batches", "embed"), (b"write", "write"),
+    STAGES = ((b"hash", "hash"), (b"read", "read"), (b"embed", "embed"), (b"write", "write"),
               (b"Index ", "done"))
 
     def __init__(self, corpus: Path, index_dir: Path, *extra: str):
@@ -406,9 +409,10 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--rebuilds", type=int, default=6)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--only", nargs="*", choices=["kill", "concurrency", "two-builds", "hostile"])
+    parser.add_argument("--only", nargs="*", choices=["kill", "concurrency", "two-builds", "hostile",
+                                                     "hostile-review"])
     args = parser.parse_args()
-    parts = set(args.only or ["kill", "concurrency", "two-builds", "hostile"])
+    parts = set(args.only or ["kill", "concurrency", "two-builds", "hostile", "hostile-review"])
 
     work = Path(tempfile.mkdtemp(prefix="stress-"))
     result = {"benchmark": "stress", "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
@@ -419,7 +423,7 @@ def main() -> int:
         embedder = load_embedder()
         corpus, index_dir = work / "corpus", work / "index"
         shutil.copytree(ROOT / "corpus", corpus)
-        if parts - {"hostile"}:
+        if parts - {"hostile", "hostile-review"}:
             result["cold_build_seconds"] = cold_build(corpus, index_dir, embedder)
             print(f"cold build of corpus/: {result['cold_build_seconds']} s")
         if "kill" in parts:
@@ -452,12 +456,17 @@ def main() -> int:
                   f"peak RSS {h['peak_rss_mb']} MB (good docs alone: {h['good_docs_alone']['peak_rss_mb']} MB, "
                   f"{h['good_docs_alone']['wall_s']} s); skipped {h['reported_skipped']}/{h['expected_skipped']}, "
                   f"indexed {h['indexed_documents']}/{h['expected_indexed']}")
+        if "hostile-review" in parts:
+            from benchmarks.stress_hostile import hostile_review
+
+            print("5. hostile-review cases (issue 15) through the CLI")
+            r = result["hostile_review"] = hostile_review(work)
+            print(f"   {r['cases']} cases, all held: {r['all_held']}")
     finally:
         shutil.rmtree(work, ignore_errors=True)
     result["machine"]["load_avg_at_end"] = os.getloadavg()
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
-    print(f"written {RESULTS.relative_to(ROOT)}")
+    write_results("stress", result, RESULTS)
     return 0
 
 

@@ -11,12 +11,12 @@ from __future__ import annotations
 import threading
 from collections import Counter
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 
 from indexer import settings
 from indexer.errors import CorpusError, IndexMismatch, IndexProblem, NotFound, PolicySearchError
 from indexer.records import (BuildReport, Chunk, Context, DocumentMeta, Facets, Filters, IndexStatus,
-                             ProvinceFacet, Result, UploadReport)
+                             ProvinceFacet, Result, Skipped, UploadReport)
 from indexer.text.normalize import fold
 
 if TYPE_CHECKING:  # imported lazily at run time (start-up speed)
@@ -100,8 +100,6 @@ class Library:
             status.exists, status.version = True, live.name
             status.n_docs, status.n_chunks = manifest.n_docs, manifest.n_chunks
             status.model, status.index_type, status.built_at = manifest.model_id, manifest.index_type, manifest.built_at
-            from indexer.records import Skipped
-
             status.skipped = [Skipped(s.get("file", ""), s.get("reason", ""), s.get("sha256"))
                               for s in manifest.skipped]
         except IndexProblem as exc:
@@ -127,7 +125,7 @@ class Library:
         live = self._live()
         if doc_id not in live.documents:
             raise NotFound(f"no document '{doc_id}'", "see `python -m indexer docs`")
-        return [c for c in live.chunks if c.doc_id == doc_id]
+        return live.document_chunks(doc_id)
 
     def facets(self) -> Facets:
         """Filter choices: provinces (old and post-2025 names), levels, types, years."""
@@ -148,11 +146,37 @@ class Library:
         return self.engine.search(query, k=min(k, settings.MAX_K), filters=filters,
                                   group_duplicates=group, mode=mode)
 
+    def search_batch(self, path: str | Path, k: int = 10, filters: Filters | None = None,
+                     group: bool = True) -> Iterator[dict]:
+        """``{"id", "results"[, "error"]}`` per non-blank line of a JSONL batch file; a malformed line
+        or a bad query gets an "error" naming its line number and does not stop the batch."""
+        from indexer.errors import QueryError
+        from indexer.features.batch import read_batch
+
+        for item in read_batch(path):
+            out: dict = {"id": item.id, "results": []}
+            if item.error:
+                out["error"] = item.error
+            else:
+                try:
+                    out["results"] = [r.to_dict() for r in self.search(item.query, k=k, filters=filters,
+                                                                        group=group)]
+                except QueryError as exc:
+                    out["error"] = f"line {item.line}: {exc}"
+            yield out
+
     def ask(self, question: str, filters: Filters | None = None, k: int = settings.ANSWER_K) -> Answer:
         """An extractive answer with citations, or "not found"."""
         from indexer.features.answer import answer
 
         return answer(self.engine, question, filters=filters, k=k)
+
+    def generate(self, answer_: Answer, endpoint: str, model: str | None,
+                 timeout: float | None = None) -> Answer:
+        """Add generated sentences from an OpenAI-compatible endpoint; a failure only warns."""
+        from indexer.features.generation import generate_safely
+
+        return generate_safely(answer_, endpoint, model, timeout or settings.llm_timeout())
 
     def compare(self, query: str, by: str = "province", filters: Filters | None = None,
                 k: int = 1) -> list[CompareRow]:
@@ -185,15 +209,21 @@ class Library:
     # -- changing ----------------------------------------------------------------------------------
 
     def build(self, progress: Progress | None = None, force: bool = False,
-              index_type: str | None = None) -> BuildReport:
-        """Build or update the index of the corpus folder; ``progress(stage, done, total)``."""
+              index_type: str | None = None, store: str | None = None,
+              qdrant_location: str | None = None) -> BuildReport:
+        """Build or update the index of the corpus folder; ``progress(stage, done, total)``.
+        ``store``: embedded (default) or qdrant, at ``qdrant_location`` (URL or folder)."""
         from indexer.index.build import build_index
+        from indexer.index.stores import make_store
 
         if not self.corpus_dir.is_dir():
             raise CorpusError(f"corpus folder not found: {self.corpus_dir}",
                               "create it, or give the folder: python -m indexer build FOLDER")
+        target = make_store(settings.store(store), self.index_dir, settings.qdrant_location(qdrant_location),
+                            settings.qdrant_alias())
         report = build_index(self.corpus_dir, self.index_dir, self.embedder,
-                             index_type=settings.index_type(index_type), progress=progress, force=force)
+                             index_type=settings.index_type(index_type), progress=progress, force=force,
+                             store=target)
         with self._lock:
             self._catalog = None
         return report

@@ -56,6 +56,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--index-type", choices=list(settings.INDEX_TYPES), default=None,
                    help="FAISS index: exact (flat, default) or approximate for large corpora")
     p.add_argument("--force", action="store_true", help="re-read and re-embed every file")
+    p.add_argument("--store", choices=list(settings.STORES), default=None,
+                   help="where the index is written: embedded (default, in --index-dir) or qdrant")
+    p.add_argument("--qdrant-location", default=None, metavar="URL|PATH",
+                   help="Qdrant server/cluster URL, or a folder for the client's local mode "
+                        "(default: INDEX_DIR/qdrant)")
     p.set_defaults(func=cmd_build)
 
     p = sub.add_parser("docs", help="list indexed documents with their metadata")
@@ -76,6 +81,8 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("ask", help="answer a question from the documents, with citations")
     p.add_argument("question")
     _search_options(p, k=settings.ANSWER_K)
+    p.add_argument("--llm-endpoint", help="OpenAI-compatible endpoint for a generated answer (off by default)")
+    p.add_argument("--llm-model", help="model name at that endpoint")
     p.set_defaults(func=cmd_ask)
 
     p = sub.add_parser("compare", help="the best clause of each province (or document) for a question")
@@ -156,18 +163,22 @@ def cmd_build(args) -> int:
     def progress(stage: str, done: int, total: int) -> None:
         from tqdm import tqdm
 
-        if stage == "embed":
-            return  # the model draws its own bar
         bar = bars.get(stage)
         if bar is None:
-            bar = bars[stage] = tqdm(total=total, desc=f"{stage:>5}", unit="file" if stage != "write"
-                                     else "step", file=sys.stderr, leave=True)
+            unit = {"write": "step", "embed": "clause"}.get(stage, "file")
+            bar = bars[stage] = tqdm(total=total, desc=f"{stage:>5}", unit=unit, file=sys.stderr,
+                                     leave=True)
         bar.n = done
         bar.refresh()
         if done >= total:
             bar.close()
 
-    report = lib.build(progress=progress, force=args.force, index_type=args.index_type)
+    try:
+        report = lib.build(progress=progress, force=args.force, index_type=args.index_type,
+                           store=args.store, qdrant_location=args.qdrant_location)
+    finally:  # an error line must start on its own line, not after an open progress bar
+        for bar in bars.values():
+            bar.close()
     _print_build_summary(report, lib.index_dir)
     return 0
 
@@ -176,6 +187,8 @@ def _print_build_summary(report, index_dir: Path) -> None:
     state = "up to date" if report.up_to_date else f"built version {report.version}"
     print(f"Index {index_dir}: {state}")
     print(f"  documents: {report.n_docs}   clauses: {report.n_chunks}")
+    for moved in getattr(report, "repaired", []):
+        print(f"  repaired damaged index entry: {moved}")
     print(f"  read: {len(report.read_files)}   reused: {len(report.reused_files)}   "
           f"removed: {len(report.removed_files)}   skipped: {len(report.skipped)}")
     if report.embedded_chunks:
@@ -234,29 +247,18 @@ def cmd_search(args) -> int:
 
 
 def _search_batch(lib, args, filters) -> int:
-    """One JSON line per query of the batch file; a bad query gets an "error" field, not an exit."""
-    for line_no, line in enumerate(Path(args.batch).read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            item = json.loads(line)
-        except ValueError as exc:
-            raise QueryError(f"{args.batch}:{line_no}: not a JSON line ({exc})",
-                             'write one {"id": …, "query": …} object per line') from None
-        if not isinstance(item, dict) or "query" not in item:
-            raise QueryError(f"{args.batch}:{line_no}: no \"query\" field",
-                             'write one {"id": …, "query": …} object per line')
-        try:
-            results = lib.search(item["query"], k=args.k, filters=filters, group=not args.no_group)
-            out = {"id": item.get("id", line_no), "results": [r.to_dict() for r in results]}
-        except QueryError as exc:
-            out = {"id": item.get("id", line_no), "results": [], "error": str(exc)}
+    """One JSON line per line of the batch file; a bad line or query gets an "error" field, not an exit."""
+    for out in lib.search_batch(args.batch, k=args.k, filters=filters, group=not args.no_group):
         print(json.dumps(out, ensure_ascii=False))
     return 0
 
 
 def cmd_ask(args) -> int:
-    result = _library(args).ask(args.question, filters=_filters(args), k=args.k)
+    lib = _library(args)
+    result = lib.ask(args.question, filters=_filters(args), k=args.k)
+    endpoint = settings.llm_endpoint(args.llm_endpoint)
+    if endpoint and result.results:
+        lib.generate(result, endpoint, settings.llm_model(args.llm_model))
     if args.json:
         _print_json(result.to_dict())
         return 0
@@ -313,9 +315,9 @@ def cmd_export(args) -> int:
 
 
 def cmd_prepare_model(args) -> int:
-    from indexer.index.embed import ensure_model, resolve_model
+    from indexer.index.embed import prepare_model, resolve_model
 
     spec = resolve_model(args.model, args.precision)
-    path = ensure_model(spec)
+    path = prepare_model(spec)  # verifies the files (sha256); a damaged default model is rebuilt
     print(f"model ready: {spec.name} ({path})")
     return 0

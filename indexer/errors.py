@@ -116,3 +116,9 @@ class UploadError(PolicySearchError):
     """An uploaded file is refused (type, size, name, unreadable)."""
 
     code = "upload"
+
+
+class CorrectionsError(PolicySearchError, ValueError):
+    """A value in the corrections file (corpus/metadata.csv) that cannot be used; names line and column."""
+
+    code = "corrections"

@@ -5,8 +5,11 @@ encoded in a string. ``to_dict`` gives the JSON shape of the command-line contra
 """
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+
+_YEAR = re.compile(r"(?<!\d)(1[89]\d\d|2[01]\d\d)(?!\d)")
 
 
 class Notice(str):
@@ -89,11 +92,14 @@ class DocumentMeta:
     number: str | None = None
     date: str | None = None  # ISO yyyy-mm-dd
     issuer: str | None = None
-    level: str | None = None  # tỉnh | thành phố | huyện | xã …
+    issuer_parent: str | None = None  # the body printed above the issuer (Bộ Tài chính / Cục Thuế)
+    level: str | None = None  # trung ương | tỉnh | thành phố | huyện | xã …
     province: str | None = None
     province_current: str | None = None  # after the 2025 merger
     locality: str | None = None
     signer: str | None = None
+    signer_title: str | None = None  # position above the name: "Phó Chủ tịch" (no TM./KT./TL.)
+    structure: str | None = None  # dieu (articles) | sections (numbered sections, paragraphs)
     inferred: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)  # messages shown to the user
     n_chunks: int = 0
@@ -101,8 +107,9 @@ class DocumentMeta:
 
     def __post_init__(self) -> None:
         """Derive the year from the ISO date when it was not given."""
-        if self.year is None and self.date and self.date[:4].isdigit():
-            self.year = int(self.date[:4])
+        if self.year is None and self.date:  # ISO, or 22/9/2022 from an older index
+            match = _YEAR.search(str(self.date))
+            self.year = int(match.group(1)) if match else None
         elif isinstance(self.year, str):
             self.year = int(self.year) if self.year.strip().isdigit() else None
 
@@ -163,6 +170,7 @@ class BuildReport:
     embedded_tokens: int = 0
     embed_seconds: float = 0.0
     seconds: float = 0.0
+    repaired: list[str] = field(default_factory=list)  # damaged index entries moved aside
 
 
 # -- search ------------------------------------------------------------------------------------

@@ -3,7 +3,8 @@ defines every limit and choice list once.
 
 Order of precedence: explicit argument (``--index-dir``, ``--model`` …), environment variable
 (``POLICY_INDEX_DIR``, ``POLICY_CORPUS_DIR``, ``POLICY_MODEL``, ``POLICY_PRECISION``,
-``POLICY_MODELS_DIR``, ``POLICY_SHARED_DIR``, ``POLICY_STORE``, ``POLICY_LLM_ENDPOINT``,
+``POLICY_MODELS_DIR``, ``POLICY_SHARED_DIR``, ``POLICY_STORE``, ``POLICY_QDRANT_LOCATION``,
+``POLICY_QDRANT_ALIAS``, ``POLICY_LLM_ENDPOINT``,
 ``POLICY_LLM_MODEL``), the config file ``policy-search.toml`` in the working directory (or
 ``POLICY_CONFIG``), then the defaults below.
 """
@@ -34,6 +35,7 @@ UPLOAD_TYPES = tuple(s.lstrip(".") for s in SUPPORTED_SUFFIXES)  # for the uploa
 MAX_QUERY_CHARS = 2000  # longer queries are cut
 MAX_K = 200  # most clauses one search returns
 ANSWER_K = 8  # clauses an answer reads
+MAX_CLAUSES_PER_DOC = 5000  # more clauses than this: the document is refused (split it); ≈ 30 min of embedding
 MAX_CLAUSE_CHARS = 600  # clause size cap when chunking (≈ 150 model tokens)
 MIN_CLAUSE_CHARS = 60  # smaller fragments join a neighbour
 MAX_EVIDENCE = 60  # evidence rows shown per topic table
@@ -123,13 +125,61 @@ def index_type(explicit: str | None = None) -> str:
 
 
 def store(explicit: str | None = None) -> str:
-    """Where vectors live: the embedded FAISS store (default) or a Qdrant server."""
+    """Where a build is written: the embedded store (default) or Qdrant (`qdrant_location`)."""
     value = explicit or env("POLICY_STORE") or _section("index").get("store") or DEFAULT_STORE
     return _choice(value, STORES, "store")
 
 
-def qdrant_url(explicit: str | None = None) -> str | None:
-    return explicit or env("POLICY_QDRANT_URL") or _section("qdrant").get("url")
+def qdrant_location(explicit: str | None = None) -> str | None:
+    """Qdrant for ``store = "qdrant"``: a URL (server or cluster) or a folder (the client's local
+    mode); None means ``<index_dir>/qdrant``."""
+    return (explicit or env("POLICY_QDRANT_LOCATION") or env("POLICY_QDRANT_URL")
+            or _section("qdrant").get("location") or _section("qdrant").get("url"))
+
+
+def qdrant_url(explicit: str | None = None) -> str | None:  # the earlier name
+    return qdrant_location(explicit)
+
+
+QDRANT_QUANTIZATION = ("none", "int8", "binary")
+
+
+def qdrant_collection_options() -> dict:
+    """How new Qdrant collections are laid out on a server/cluster (local mode ignores it):
+    [qdrant] shards, replicas, quantization (none | int8 | binary), on_disk_payload; or
+    POLICY_QDRANT_SHARDS, POLICY_QDRANT_REPLICAS, POLICY_QDRANT_QUANTIZATION."""
+    section = _section("qdrant")
+    out = {}
+    for key, var in (("shards", "POLICY_QDRANT_SHARDS"), ("replicas", "POLICY_QDRANT_REPLICAS")):
+        value = env(var) or section.get(key)
+        if value is not None:
+            try:
+                out[key] = int(value)
+            except (TypeError, ValueError):
+                raise SettingsError(f"{var} / [qdrant] {key} must be a whole number, got {value!r}") from None
+    out["quantization"] = _choice(env("POLICY_QDRANT_QUANTIZATION") or section.get("quantization") or "none",
+                                  QDRANT_QUANTIZATION, "quantization")
+    out["on_disk_payload"] = bool(section.get("on_disk_payload", True))
+    return out
+
+
+def qdrant_timeout() -> float:
+    """Seconds to wait for a Qdrant server (POLICY_QDRANT_TIMEOUT or [qdrant] timeout; 10)."""
+    value = env("POLICY_QDRANT_TIMEOUT") or _section("qdrant").get("timeout") or 10
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise SettingsError(f"POLICY_QDRANT_TIMEOUT must be a number of seconds, got {value!r}") from None
+
+
+def qdrant_api_key() -> str | None:
+    """API key of a Qdrant server or cluster (POLICY_QDRANT_API_KEY); None for none."""
+    return env("POLICY_QDRANT_API_KEY") or _section("qdrant").get("api_key") or None
+
+
+def qdrant_alias(explicit: str | None = None) -> str | None:
+    """The alias searches follow (each build is a new collection behind it)."""
+    return explicit or env("POLICY_QDRANT_ALIAS") or _section("qdrant").get("alias")
 
 
 def llm_endpoint(explicit: str | None = None) -> str | None:

@@ -152,3 +152,22 @@ def test_cli_export_writes_every_format(corpus_index, shared_model, capsys, tmp_
     code = cli.main(["export", "x", "--format", "csv", "--out", str(tmp_path / "no" / "x.csv"),
                      "--index-dir", str(corpus_index)])
     assert code == 2 and capsys.readouterr().err.startswith("error: ")
+
+
+@pytest.mark.model
+def test_listing_commands_load_no_heavy_library(corpus_index):
+    """docs, chunks and topics --no-semantic read the catalogue: no torch, FAISS, BM25 or segmenter."""
+    docs = json.loads(subprocess.run([sys.executable, "-m", "indexer", "docs", "--json", "--index-dir",
+                                      str(corpus_index)], cwd=ROOT, capture_output=True, text=True,
+                                     check=True).stdout)
+    code = (
+        "import sys, io, contextlib; from indexer import cli\n"
+        f"where = ['--index-dir', {str(corpus_index)!r}]\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    assert cli.main(['docs', '--json', *where]) == 0\n"
+        f"    assert cli.main(['chunks', {docs[0]['doc_id']!r}, '--json', *where]) == 0\n"
+        "    assert cli.main(['topics', '--no-semantic', '--json', *where]) == 0\n"
+        "heavy = {'torch', 'sentence_transformers', 'faiss', 'bm25s', 'underthesea', 'streamlit', 'openpyxl',"
+        " 'docx', 'pypdf'} & set(sys.modules)\n"
+        "assert not heavy, heavy\n")
+    subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)

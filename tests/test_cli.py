@@ -4,6 +4,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from indexer import settings as config
 
 from conftest import HA_TINH, QN_PLAN, ROOT
@@ -47,6 +49,7 @@ def test_unknown_document_is_a_clear_error(corpus_index):
     assert proc.returncode != 0 and proc.stderr.startswith("error:") and "Traceback" not in proc.stderr
 
 
+@pytest.mark.model
 def test_build_exit_codes(tmp_path):
     corpus = tmp_path / "corpus"
     corpus.mkdir()

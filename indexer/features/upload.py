@@ -11,6 +11,7 @@ renders the key and its values. The keys used are ``bad_name``, ``bad_type`` (su
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import tempfile
 import unicodedata
@@ -89,10 +90,11 @@ def unusable_reason(name: str, data: bytes) -> str | None:
 
 
 def unique_path(folder: Path, name: str) -> Path:
-    """``folder/name``, or ``folder/stem-2.ext`` … when a file of that name exists."""
+    """``folder/name``, or ``folder/stem-2.ext`` … when an entry of that name exists (a dangling
+    symbolic link counts: exclusive create would fail on it forever)."""
     path = folder / name
     stem, suffix, n = path.stem, path.suffix, 2
-    while path.exists():
+    while os.path.lexists(path):
         path = folder / f"{stem}-{n}{suffix}"
         n += 1
     return path
@@ -110,10 +112,22 @@ def write_new_file(folder: Path, name: str, data: bytes) -> Path:
             continue
 
 
+def _known_hashes(corpus_dir: Path) -> dict[str, str]:
+    """{sha256: name} of the regular files of the corpus (links, FIFOs and unreadable files left out)."""
+    known = {}
+    for path in sorted(corpus_dir.iterdir()):
+        try:
+            if path.is_file() and not path.is_symlink():
+                known[file_sha256(path)] = path.name
+        except OSError:
+            continue
+    return known
+
+
 def store_uploads(files: list[tuple[str, bytes]], corpus_dir: Path) -> UploadReport:
     """Save the uploads the indexer can read, never overwriting; one `UploadItem` per file."""
     corpus_dir.mkdir(parents=True, exist_ok=True)
-    known = {file_sha256(p): p.name for p in sorted(corpus_dir.iterdir()) if p.is_file()}
+    known = _known_hashes(corpus_dir)
     report = UploadReport()
     for raw_name, data in files:
         name = safe_filename(raw_name) or raw_name

@@ -20,7 +20,7 @@ import numpy as np
 from indexer.records import Chunk, DocumentMeta
 from indexer.text.accents import AccentRestorer
 
-STORES = ("embedded",)  # values of Manifest.store this program can open
+STORES = ("embedded", "qdrant")  # values of Manifest.store this program can open
 
 
 @dataclass
@@ -75,10 +75,16 @@ class Backend(Protocol):
 
 
 def live_version_name(index_dir: Path) -> str:
-    """Name of the published version (cheap: reads the CURRENT pointer)."""
+    """Name of the published version (cheap: reads the CURRENT pointer; for Qdrant, the
+    collection its alias names, so processes follow builds made elsewhere)."""
     from indexer.index.store import current_version_path
 
-    return current_version_path(Path(index_dir)).name
+    path = current_version_path(Path(index_dir))
+    if (path / "dense.faiss").exists():
+        return path.name
+    from indexer.index.qdrant_backend import live_collection
+
+    return live_collection(path) or path.name
 
 
 def open_backend(index_dir: Path, model_id: str | None = None) -> Backend:
@@ -93,6 +99,10 @@ def open_backend(index_dir: Path, model_id: str | None = None) -> Backend:
     kind = getattr(manifest, "store", "embedded") or "embedded"
     if kind == "embedded":
         return store.load_index(index_dir, model_id)
+    if kind == "qdrant":
+        from indexer.index.qdrant_backend import open_qdrant
+
+        return open_qdrant(index_dir, manifest, model_id)
     raise store.IndexMismatch(
         f"The index in {index_dir} is kept in a '{kind}' store, which this program cannot open "
         f"(it knows {', '.join(STORES)}). {store.rebuild_hint(index_dir)}")

@@ -15,18 +15,20 @@ import numpy as np
 from filelock import FileLock, Timeout
 
 from indexer.errors import BuildLocked, IngestError, NothingToBuild
-from indexer.index.corpus import (diff_hashes, display_name, doc_id_for, file_sha256, hash_files,  # noqa: F401
-                                  list_corpus)
+from indexer.index.corpus import (assign_doc_ids, diff_hashes, display_name, doc_id_for,  # noqa: F401
+                                  file_sha256, hash_files, list_corpus)
+from indexer.index.damage import (check_index_folder, disk_full_error, is_disk_full, remove_temp_folders,
+                                  repair_layout)
 from indexer.index.store import (FORMAT_VERSION, IndexProblem, IndexVersion, Manifest, StoredChunk,
                                  current_version_path, load_index, write_version)
 from indexer.parse.cite import cite_document
 from indexer.parse.metadata import apply_corrections, read_corrections
 from indexer.parse.pipeline import Parsed, parse_file  # noqa: F401 (re-exported)
 from indexer.records import BuildReport, Chunk, DocumentMeta, Skipped
-from indexer.settings import CORRECTIONS_FILE
+from indexer.settings import CORRECTIONS_FILE, MAX_FILE_BYTES  # noqa: F401 (re-exported)
 from indexer.text.segment import bm25_tokens, segment_text
 
-PIPELINE_VERSION = "3"  # bump when cleaning/structure/chunking change, to re-read every file
+PIPELINE_VERSION = "4"  # 4: site material, tables, legal structure and citations (meta); bump when cleaning/structure/chunking change, to re-read every file
 EMBED_TEMPLATE = "{doc_type} – {issuer} | {section}\n{text}"
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
@@ -59,39 +61,48 @@ def _hash(text: str, model_id: str) -> str:
 
 
 def build_index(corpus_dir: Path, index_dir: Path, embedder, *, index_type: str = "flat",
-                progress: Progress | None = None, force: bool = False) -> BuildReport:
-    """Build (or update) the index of ``corpus_dir`` in ``index_dir``."""
+                progress: Progress | None = None, force: bool = False, store=None) -> BuildReport:
+    """Build (or update) the index of ``corpus_dir`` in ``index_dir`` (written through
+    ``store``: the embedded one by default, or a QdrantStore)."""
+    from indexer.index.stores import EmbeddedStore
+
     started = time.time()
     index_dir = Path(index_dir)
+    try:
+        lock = _lock_index_folder(index_dir)
+    except OSError as exc:
+        check_index_folder(index_dir)  # the index folder is a file: IndexCorrupt with the fix
+        if is_disk_full(exc, index_dir.parent):
+            raise disk_full_error(index_dir) from exc
+        raise
+    try:
+        repaired = repair_layout(index_dir)  # CURRENT a folder or binary, versions a file
+        remove_temp_folders(index_dir)  # left by a build that failed or was killed
+        report = _build_locked(Path(corpus_dir), store or EmbeddedStore(index_dir), embedder, index_type,
+                               progress, force)
+    except OSError as exc:
+        if is_disk_full(exc, index_dir):
+            raise disk_full_error(index_dir) from exc
+        raise
+    finally:
+        lock.release()
+    report.repaired = repaired
+    report.seconds = time.time() - started
+    return report
+
+
+def _lock_index_folder(index_dir: Path) -> FileLock:
+    """Create the index folder if needed and take its build lock (BuildLocked when taken)."""
     index_dir.mkdir(parents=True, exist_ok=True)
     lock = FileLock(str(index_dir / "build.lock"))
     try:
         lock.acquire(timeout=0)
     except Timeout:
         raise BuildLocked(f"Another build is running on {index_dir}", "wait for it to finish") from None
-    try:
-        report = _build_locked(Path(corpus_dir), index_dir, embedder, index_type, progress, force)
-    finally:
-        lock.release()
-    report.seconds = time.time() - started
-    return report
+    return lock
 
 
-def _previous(index_dir: Path, model_id: str) -> IndexVersion | None:
-    try:
-        current_version_path(index_dir)
-    except IndexProblem:
-        return None
-    try:
-        version = load_index(index_dir)
-    except IndexProblem:
-        return None  # unreadable or other format: rebuild everything
-    if version.manifest.model_id != model_id:
-        return None
-    return version
-
-
-def _build_locked(corpus_dir: Path, index_dir: Path, embedder, index_type: str,
+def _build_locked(corpus_dir: Path, store, embedder, index_type: str,
                   progress: Progress | None, force: bool) -> BuildReport:
     progress = progress or (lambda stage, done, total: None)
     files, skipped = list_corpus(corpus_dir)
@@ -99,8 +110,9 @@ def _build_locked(corpus_dir: Path, index_dir: Path, embedder, index_type: str,
     corrections_sha = file_sha256(corrections_path) if corrections_path.exists() else None
     hashes = hash_files(files, skipped, progress=progress)
 
-    previous = None if force else _previous(index_dir, embedder.model_id)
-    if previous and _unchanged(previous.manifest, hashes, corrections_sha, index_type):
+    previous = None if force else store.previous(embedder.model_id)
+    if previous and store.holds(previous.manifest) and \
+            _unchanged(previous.manifest, hashes, corrections_sha, index_type):
         known = {s.file for s in skipped}
         skipped += [Skipped(**s) for s in previous.manifest.skipped if s["file"] not in known]
         return BuildReport(previous.name, True, previous.manifest.n_docs, previous.manifest.n_chunks,
@@ -138,13 +150,10 @@ def _build_locked(corpus_dir: Path, index_dir: Path, embedder, index_type: str,
                 rows_to_embed.append(row)
     if texts_to_embed:
         t0 = time.time()
-        progress("embed", 0, len(texts_to_embed))
-        new = embedder.encode_passages(texts_to_embed, show_progress=True)
-        vectors[rows_to_embed] = new
+        vectors[rows_to_embed] = _embed_with_progress(embedder, texts_to_embed, progress)
         report.embed_seconds = time.time() - t0
         report.embedded_chunks = len(texts_to_embed)
         report.embedded_tokens = embedder.count_tokens(texts_to_embed)
-        progress("embed", len(texts_to_embed), len(texts_to_embed))
 
     manifest = Manifest(
         format_version=FORMAT_VERSION, model_id=embedder.model_id, model_name=embedder.spec.name,
@@ -157,13 +166,27 @@ def _build_locked(corpus_dir: Path, index_dir: Path, embedder, index_type: str,
         skipped=[asdict(s) for s in skipped],
     )
     progress("write", 0, 1)
-    path = write_version(index_dir, manifest, documents, {p.meta.doc_id: p.raw_meta for p in parsed},
-                         {p.meta.doc_id: p.text for p in parsed}, stored, vectors)
+    name = store.write(manifest, documents, {p.meta.doc_id: p.raw_meta for p in parsed},
+                       {p.meta.doc_id: p.text for p in parsed}, stored, vectors)
     progress("write", 1, 1)
-    report.version, report.n_docs, report.n_chunks = path.name, len(documents), len(stored)
+    report.version, report.n_docs, report.n_chunks = name, len(documents), len(stored)
     if previous:
         report.removed_files = sorted(set(previous.manifest.files) - set(hashes))
     return report
+
+
+EMBED_STEP = 256  # clauses embedded between two progress reports
+
+
+def _embed_with_progress(embedder, texts: list[str], progress: Progress) -> np.ndarray:
+    """Vectors of ``texts``, reporting ``progress("embed", done, total)`` every EMBED_STEP clauses."""
+    out = np.zeros((len(texts), embedder.dim), dtype=np.float32)
+    progress("embed", 0, len(texts))
+    for start in range(0, len(texts), EMBED_STEP):
+        end = min(start + EMBED_STEP, len(texts))
+        out[start:end] = embedder.encode_passages(texts[start:end])
+        progress("embed", end, len(texts))
+    return out
 
 
 def _unchanged(manifest: Manifest, hashes: dict[str, str], corrections_sha: str | None,
@@ -186,32 +209,40 @@ def _parse_all(files: list[Path], hashes: dict[str, str], previous: IndexVersion
     """Parse new and changed files; carry unchanged ones over from the previous version."""
     report = BuildReport("", False, 0, 0, skipped=skipped)
     parsed: list[Parsed] = []
-    taken: set[str] = set()
     todo = [p for p in files if p.name in hashes]
+    previous_ids = {m["file"]: m["doc_id"] for m in previous.raw_documents.values()} if previous else {}
+    ids = assign_doc_ids([p.name for p in todo], previous_ids)  # stable and unique
     for i, path in enumerate(todo):
         progress("read", i, len(todo))
         old = prev_by_file.get(path.name)
-        doc_id = old["doc_id"] if old and old["doc_id"] not in taken else doc_id_for(path.name, taken)
-        taken.add(doc_id)
         if old and old["sha256"] == hashes[path.name] and previous is not None:
             parsed.append(_carry_over(previous, old))
             report.reused_files.append(path.name)
             continue
         try:
-            parsed.append(parse_file(path, doc_id))
+            parsed.append(parse_file(path, ids[path.name]))
             report.read_files.append(path.name)
+            continue
         except IngestError as exc:
-            skipped.append(Skipped(path.name, exc.reason, hashes[path.name]))
-            if old and previous is not None:  # keep what was indexed before the file went bad
-                kept = _carry_over(previous, old)
-                kept.meta.warnings.append(f"kept the previously indexed version: {exc.reason}")
-                kept.raw_meta["warnings"] = kept.meta.warnings
-                parsed.append(kept)
+            reason = exc.reason
         except Exception as exc:  # a parser bug must not stop the whole build
-            skipped.append(Skipped(path.name, f"could not be processed ({type(exc).__name__}: {exc})",
-                                   hashes[path.name]))
+            reason = f"could not be processed ({type(exc).__name__}: {exc})"
+        skipped.append(Skipped(path.name, reason, hashes[path.name]))
+        if old and previous is not None:  # keep what was indexed before the file went bad
+            parsed.append(_keep_previous(previous, old, reason))
     progress("read", len(todo), len(todo))
     return parsed, report
+
+
+KEPT = "kept the previously indexed version: "
+
+
+def _keep_previous(previous: IndexVersion, raw_meta: dict, reason: str) -> Parsed:
+    """The indexed version of a file that became unusable (too large, unreadable …), with a warning."""
+    kept = _carry_over(previous, raw_meta)
+    kept.meta.warnings = [w for w in kept.meta.warnings if not str(w).startswith(KEPT)] + [KEPT + reason]
+    kept.raw_meta["warnings"] = list(kept.meta.warnings)
+    return kept
 
 
 def _carry_over(previous: IndexVersion, raw_meta: dict) -> Parsed:

@@ -2,7 +2,9 @@
 staleness check (what changed since an index version was built), used by build and upload."""
 from __future__ import annotations
 
+import errno
 import hashlib
+import os
 import re
 import stat
 import unicodedata
@@ -13,7 +15,7 @@ from indexer.settings import CORRECTIONS_FILE, MAX_FILE_BYTES, SUPPORTED_SUFFIXE
 from indexer.text.normalize import fold
 
 __all__ = ["doc_id_for", "display_name", "list_corpus", "file_sha256", "hash_files", "corpus_changes",
-           "diff_hashes", "HashCache"]
+           "diff_hashes", "HashCache", "assign_doc_ids", "stand_in_hash"]
 
 
 def doc_id_for(file_name: str, taken: set[str]) -> str:
@@ -61,31 +63,62 @@ def list_corpus(corpus_dir: Path) -> tuple[list[Path], list[Skipped]]:
 
 
 def file_sha256(path: Path) -> str:
-    """sha256 of a file's bytes, read in blocks."""
+    """sha256 of a regular file's bytes, read in blocks (a FIFO or device is never read: OSError)."""
     digest = hashlib.sha256()
-    with open(path, "rb") as handle:
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0))
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):  # replaced by a FIFO since it was listed
+            raise OSError(errno.EINVAL, "not a regular file", str(path))
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+TOO_LARGE, UNREADABLE = "too-large:", "unreadable:"
+
+
+def stand_in_hash(kind: str, info: os.stat_result) -> str:
+    """The identity of a file that is not hashed (too large, unreadable): kind, size, mtime.
+
+    Build and staleness check agree on it, so such a file is "seen" once the index records it,
+    and "changed" again as soon as it is rewritten."""
+    return f"{kind}{info.st_size}:{info.st_mtime_ns}"
+
+
+def assign_doc_ids(names: list[str], previous_ids: dict[str, str]) -> dict[str, str]:
+    """{file name: doc id}: a file indexed before keeps its id; a new file gets a fresh one that
+    no other file of the corpus uses (X.docx beside an indexed X.txt, case variants …)."""
+    ids: dict[str, str] = {}
+    for name in names:
+        old = previous_ids.get(name)
+        if old and old not in ids.values():
+            ids[name] = old
+    taken = set(ids.values())
+    for name in names:
+        if name not in ids:
+            ids[name] = doc_id_for(name, taken)
+            taken.add(ids[name])
+    return ids
 
 
 class HashCache:
     """sha256 of files, recomputed only when a file's size or modification time changes."""
 
     def __init__(self) -> None:
-        self._known: dict[tuple[str, int, int], str] = {}
+        self._known: dict[str, tuple[int, int, str]] = {}  # path → (size, mtime_ns, sha256)
 
     def __call__(self, path: Path) -> str:
         st = path.stat()
-        key = (str(path), st.st_size, st.st_mtime_ns)
-        if key not in self._known:
-            self._known[key] = file_sha256(path)
-        return self._known[key]
+        known = self._known.get(str(path))
+        if known is None or known[:2] != (st.st_size, st.st_mtime_ns):
+            known = self._known[str(path)] = (st.st_size, st.st_mtime_ns, file_sha256(path))
+        return known[2]
 
 
 def hash_files(files: list[Path], skipped: list[Skipped], *, hasher=file_sha256,
                progress=None) -> dict[str, str]:
-    """{file name: sha256} of the readable files within the size limit; the others join ``skipped``."""
+    """{file name: sha256} of the corpus files; a file too large or unreadable gets a stand-in
+    identity (:func:`stand_in_hash`) and is never read; a non-regular one (FIFO …) joins ``skipped``."""
     hashes: dict[str, str] = {}
     for i, path in enumerate(files):
         if progress:
@@ -95,13 +128,16 @@ def hash_files(files: list[Path], skipped: list[Skipped], *, hasher=file_sha256,
             if not stat.S_ISREG(info.st_mode):
                 skipped.append(Skipped(path.name, "not a regular file"))
                 continue
-            if info.st_size > MAX_FILE_BYTES:
-                skipped.append(Skipped(path.name, f"file too large ({info.st_size / 2**20:.1f} MB"
-                                                  f" > {MAX_FILE_BYTES // 2**20} MB limit)"))
+            if info.st_size > MAX_FILE_BYTES:  # never read; the build reports it (and keeps an old copy)
+                hashes[path.name] = stand_in_hash(TOO_LARGE, info)
                 continue
-            hashes[path.name] = hasher(path)
         except OSError as exc:
             skipped.append(Skipped(path.name, f"cannot read file: {exc.strerror or exc}"))
+            continue
+        try:
+            hashes[path.name] = hasher(path)
+        except OSError:  # unreadable now: the build reports it (and keeps an indexed copy)
+            hashes[path.name] = stand_in_hash(UNREADABLE, info)
     if progress:
         progress("hash", len(files), len(files))
     return hashes
@@ -137,5 +173,6 @@ def corpus_changes(corpus_dir: Path, manifest=None, *, hasher=file_sha256) -> Co
     hashes = hash_files(files, skipped, hasher=hasher)
     indexed, refused = (manifest.files, manifest.skipped) if manifest is not None else ({}, [])
     changes = diff_hashes(hashes, indexed, refused)
-    changes.too_large = [s.file for s in skipped if s.reason.startswith("file too large")]
+    changes.too_large = sorted(name for name, sha in hashes.items() if sha.startswith(TOO_LARGE))
+    changes.added = [name for name in changes.added if name not in changes.too_large]  # a build can't add it
     return changes

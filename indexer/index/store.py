@@ -26,7 +26,10 @@ from pathlib import Path
 
 import numpy as np
 
+from indexer.errors import SettingsError
 from indexer.errors import IndexCorrupt, IndexMismatch, IndexMissing, IndexProblem  # noqa: F401 (re-exported)
+from indexer.index.damage import (check_bm25, check_index_folder, check_manifest_data, disk_full_error,
+                                  is_disk_full, read_pointer, remove_temp_folders)
 from indexer.records import Chunk, DocumentMeta
 from indexer.settings import INDEX_TYPES  # noqa: F401 (re-exported)
 
@@ -51,7 +54,9 @@ class Manifest:
     build_seconds: float = 0.0
     skipped: list[dict[str, str]] = field(default_factory=list)
     pipeline_version: str = ""  # of cleaning/structure/chunking: a change re-reads every file
-    store: str = "embedded"  # which store holds the clauses (index.backend.open_backend)
+    store: str = "embedded"  # which store holds the clauses: embedded (this folder) | qdrant (index.backend.open_backend)
+    qdrant_location: str = ""  # URL of a server/cluster, or folder of the client's local mode
+    qdrant_alias: str = ""
 
 
 @dataclass
@@ -160,10 +165,12 @@ def rebuild_hint(index_dir: Path) -> str:
 
 def current_version_path(index_dir: Path) -> Path:
     """Folder of the live version; IndexMissing when there is none."""
+    index_dir = Path(index_dir)
+    check_index_folder(index_dir)  # the folder, or its versions/, being a file
     pointer = index_dir / "CURRENT"
-    if not pointer.exists():
+    if not pointer.exists() and not pointer.is_symlink():
         raise IndexMissing(f"No index found in {index_dir}. {rebuild_hint(index_dir)}")
-    name = pointer.read_text(encoding="utf-8").strip()
+    name = read_pointer(pointer, index_dir)  # a folder or binary CURRENT: IndexCorrupt
     path = index_dir / "versions" / name
     if not name or "/" in name or not (path / "manifest.json").exists():
         raise IndexCorrupt(f"The index in {index_dir} points at a missing version '{name}'. "
@@ -176,6 +183,7 @@ def read_manifest(version_path: Path) -> Manifest:
         data = json.loads((version_path / "manifest.json").read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise IndexCorrupt(f"Unreadable manifest in {version_path}: {exc}") from exc
+    check_manifest_data(data, version_path)  # [] or files: null … are damage, not a traceback
     if data.get("format_version") != FORMAT_VERSION:
         raise IndexMismatch(
             f"The index in {version_path.parent.parent} has format version "
@@ -247,6 +255,7 @@ def _load_version(path: Path, manifest: Manifest) -> IndexVersion:
     if dense.ntotal != len(chunks):
         raise IndexCorrupt(f"{path}: FAISS holds {dense.ntotal} vectors for {len(chunks)} clauses")
     bm25 = bm25s.BM25.load(str(path / "bm25"), load_corpus=False, allow_pickle=False)
+    check_bm25(bm25, len(chunks), path)  # bad params load, then fail at the first search
     return IndexVersion(path, manifest, documents, raw_documents, texts, chunks, tokens, hashes,
                         matrix, dense, bm25)
 
@@ -272,7 +281,7 @@ def build_dense_index(vectors: np.ndarray, index_type: str = "flat"):
         index.train(sample)
         index.nprobe = 16
     else:
-        raise ValueError(f"unknown index type {index_type!r}; choose one of {INDEX_TYPES}")
+        raise SettingsError(f"unknown index type {index_type!r}", f"choose one of {', '.join(INDEX_TYPES)}")
     if len(vectors):
         index.add(np.ascontiguousarray(vectors, dtype=np.float32))
     return index
@@ -282,14 +291,33 @@ def write_version(index_dir: Path, manifest: Manifest, documents: list[DocumentM
                   raw_documents: dict[str, dict], texts: dict[str, str],
                   stored: list[StoredChunk], vectors: np.ndarray) -> Path:
     """Write a complete new version, then make it the live one atomically."""
+    versions = Path(index_dir) / "versions"
+    name = time.strftime("v%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:6]
+    tmp = versions / f".tmp-{name}"
+    try:
+        versions.mkdir(parents=True, exist_ok=True)
+        tmp.mkdir()
+        final = _write_files(tmp, versions, name, manifest, documents, raw_documents, texts, stored,
+                             vectors)
+        _switch_current(Path(index_dir), name)
+    except BaseException as exc:  # never leave a half-written version behind
+        full = is_disk_full(exc, versions if versions.is_dir() else Path(index_dir))
+        shutil.rmtree(tmp, ignore_errors=True)
+        remove_temp_folders(Path(index_dir))
+        if full:
+            raise disk_full_error(Path(index_dir)) from exc
+        raise
+    prune_versions(Path(index_dir))
+    return final
+
+
+def _write_files(tmp: Path, versions: Path, name: str, manifest: Manifest,
+                 documents: list[DocumentMeta], raw_documents: dict[str, dict], texts: dict[str, str],
+                 stored: list[StoredChunk], vectors: np.ndarray) -> Path:
+    """Write every file of a version into ``tmp``, then rename it ``versions/name``."""
     import bm25s
     import faiss
 
-    versions = Path(index_dir) / "versions"
-    versions.mkdir(parents=True, exist_ok=True)
-    name = time.strftime("v%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:6]
-    tmp = versions / f".tmp-{name}"
-    tmp.mkdir()
     _write_sqlite(tmp / "index.sqlite", documents, raw_documents, texts, stored, vectors)
     faiss.write_index(build_dense_index(vectors, manifest.index_type), str(tmp / "dense.faiss"))
     retriever = bm25s.BM25()
@@ -302,8 +330,6 @@ def write_version(index_dir: Path, manifest: Manifest, documents: list[DocumentM
     final = versions / name
     os.replace(tmp, final)
     _fsync_dir(versions)
-    _switch_current(Path(index_dir), name)
-    prune_versions(Path(index_dir))
     return final
 
 
@@ -390,6 +416,10 @@ class Catalog:
     def name(self) -> str:
         return self.path.name
 
+    def document_chunks(self, doc_id: str) -> list[Chunk]:
+        """Every clause of one document, in reading order."""
+        return [c for c in self.chunks if c.doc_id == doc_id]
+
 
 def load_catalog(index_dir: Path) -> Catalog:
     """The live version's manifest, documents and clauses; the same errors as `load_index`."""
@@ -399,6 +429,10 @@ def load_catalog(index_dir: Path) -> Catalog:
         manifest = read_manifest(path)
     except IndexProblem as exc:
         raise _with_hint(exc, index_dir) from exc
+    if manifest.store == "qdrant":  # documents and clauses live in Qdrant
+        from indexer.index.qdrant_backend import open_qdrant
+
+        return open_qdrant(index_dir, manifest)
     try:
         con = sqlite3.connect(f"file:{path / 'index.sqlite'}?mode=ro", uri=True)
         try:

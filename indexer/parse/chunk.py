@@ -15,6 +15,9 @@ from indexer.settings import MAX_CLAUSE_CHARS, MIN_CLAUSE_CHARS
 
 PREAMBLE_SECTION = "Phần mở đầu"
 CLOSING_SECTION = "Phần cuối (nơi nhận, chữ ký)"
+ENGLISH_SECTION = "Bản dịch tiếng Anh (English translation)"
+_ZONE_SECTIONS = {"preamble": PREAMBLE_SECTION, "closing": CLOSING_SECTION, "en": ENGLISH_SECTION}
+_ZONE_GROUPS = {"preamble": -1, "closing": -2, "en": -4}
 SEPARATOR = " › "
 
 _SENTENCE_BREAK = re.compile(r"(?<=[.;!?…])\s+(?=\S)")
@@ -61,18 +64,45 @@ def _pieces(text: str, sections: list[Section], index: int, config: ChunkConfig)
     if has_children and len(node.heading) < config.prose_heading_chars:
         return []  # a heading: it lives in the breadcrumbs of its clauses
     if node.zone != "body":
-        section = PREAMBLE_SECTION if node.zone == "preamble" else CLOSING_SECTION
+        section = _ZONE_SECTIONS.get(node.zone, CLOSING_SECTION)
         labels: list[str] = []
-        group = -1 if node.zone == "preamble" else -2
+        group = _ZONE_GROUPS.get(node.zone, -2)
     else:
         chain = ancestors(sections, index)
         section = breadcrumb(sections, chain, node, config)
-        labels = [sections[i].label for i in chain if sections[i].label]
-        if node.label:
-            labels.append(node.label)
+        labels = citation_labels(sections, chain + [index])
         group = node.parent if node.parent is not None else -3
     spans = split_long(text, node.start, node.head_end, config.max_chars)
     return [_Piece(s, e, section, labels, node.zone, group) for s, e in spans]
+
+
+_LEGAL_UNITS = {"part": "Phần", "chapter": "Chương", "subchapter": "Mục", "subsection": "Tiểu mục",
+                "article": "Điều"}
+_IN_ARTICLE = {"item": "khoản", "point": "điểm"}
+
+
+def citation_labels(sections: list[Section], chain: list[int]) -> list[str]:
+    """Labels of a clause's units for its citation, outermost first.
+
+    Legal units carry their name (Luật Ban hành VBQPPL: Phần, Chương, Mục, Tiểu mục, Điều,
+    and inside an article khoản and điểm): ["Chương II", "Điều 5", "khoản 2", "điểm a"].
+    Administrative numbering stays bare ("II", "2", "b" → "mục II.2.b"); an attached
+    regulation or appendix is named: "Quy định ban hành kèm theo".
+    """
+    labels: list[str] = []
+    in_article = False
+    for i in chain:
+        node = sections[i]
+        if not node.label:
+            continue
+        if node.kind in _LEGAL_UNITS:
+            labels.append(f"{_LEGAL_UNITS[node.kind]} {node.label}")
+        elif node.kind in _IN_ARTICLE and in_article:
+            labels.append(f"{_IN_ARTICLE[node.kind]} {node.label}")
+        else:
+            labels.append(node.label)
+        in_article = in_article or node.kind == "article"
+    return labels
 
 
 def breadcrumb(sections: list[Section], chain: list[int], node: Section, config: ChunkConfig) -> str:

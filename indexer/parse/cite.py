@@ -1,11 +1,19 @@
-"""Citations written the way Vietnamese analysts cite a clause.
+"""Citations written the way Vietnamese lawyers and analysts cite a clause.
 
-"Kế hoạch số 151/KH-UBND ngày 22/9/2022 của UBND tỉnh Quảng Ngãi, mục II.2.b"
+* Legal (Điều-structured) text, unit first: "điểm a khoản 2 Điều 5 Nghị quyết số
+  71/2025/NQ-HĐND ngày 27/11/2025 của HĐND thành phố Hà Nội";
+* an attached regulation or appendix named: "Điều 3 Quy định ban hành kèm theo Quyết định
+  số 71/2025/QĐ-UBND ngày 26/11/2025 của UBND thành phố Hà Nội";
+* administrative (section-numbered) text, document first: "Kế hoạch số 151/KH-UBND ngày
+  22/9/2022 của UBND tỉnh Quảng Ngãi, mục II.2.b".
 Documents without a number or date are still cited unambiguously (year, file).
 """
 from __future__ import annotations
 
 from indexer.records import Chunk, DocumentMeta
+
+_LEGAL_PREFIXES = ("Phần ", "Chương ", "Mục ", "Tiểu mục ", "Điều ", "khoản ", "điểm ")
+_ZONE_REFERENCES = {"preamble": "phần mở đầu", "closing": "phần cuối", "en": "bản dịch tiếng Anh"}
 
 
 def format_date(iso: str | None) -> str | None:
@@ -39,17 +47,54 @@ def cite_document(meta: DocumentMeta) -> str:
     return text
 
 
+def _split(labels: list[str]) -> tuple[str | None, list[str]]:
+    annex = next((label for label in labels if "kèm theo" in label), None)
+    return annex, [label for label in labels if "kèm theo" not in label]
+
+
+def unit_reference(labels: list[str]) -> str:
+    """'điểm a khoản 2 Điều 5' from ['Chương II', 'Điều 5', 'khoản 2', 'điểm a'];
+    'mục II.2.b' from ['II', '2', 'b']."""
+    if not labels:
+        return ""
+    if not any(label.startswith(_LEGAL_PREFIXES) for label in labels):
+        return "mục " + ".".join(labels)
+    articles = [i for i, label in enumerate(labels) if label.startswith("Điều ")]
+    units = labels[articles[-1]:] if articles else labels
+    words, bare = [], []
+    for label in reversed(units):
+        if label.startswith(_LEGAL_PREFIXES):
+            if bare:
+                words.append("mục " + ".".join(reversed(bare)))
+                bare = []
+            words.append(label)
+        else:
+            bare.append(label)
+    if bare:
+        words.append("mục " + ".".join(reversed(bare)))
+    return " ".join(words)
+
+
 def section_reference(chunk: Chunk) -> str:
-    """'mục II.2.b', 'phần mở đầu' or 'phần cuối'."""
-    if chunk.zone == "preamble":
-        return "phần mở đầu"
-    if chunk.zone == "closing":
-        return "phần cuối"
-    if chunk.section_labels:
-        return "mục " + ".".join(chunk.section_labels)
-    return "phần nội dung"
+    """'mục II.2.b', 'điểm a khoản 2 Điều 5', 'phần mở đầu' or 'phần cuối'."""
+    if chunk.zone in _ZONE_REFERENCES:
+        return _ZONE_REFERENCES[chunk.zone]
+    annex, labels = _split(chunk.section_labels)
+    reference = unit_reference(labels)
+    if annex:
+        reference = f"{reference} {annex}".strip()
+    return reference or "phần nội dung"
 
 
 def cite(meta: DocumentMeta, chunk: Chunk) -> str:
     """Full citation of a clause."""
-    return f"{cite_document(meta)}, {section_reference(chunk)}"
+    document = cite_document(meta)
+    if chunk.zone in _ZONE_REFERENCES:
+        return f"{document}, {_ZONE_REFERENCES[chunk.zone]}"
+    annex, labels = _split(chunk.section_labels)
+    reference = unit_reference(labels)
+    if annex:
+        return f"{reference} {annex} {document}".strip()
+    if reference and reference.split()[0] in ("Phần", "Chương", "Mục", "Tiểu", "Điều", "khoản", "điểm"):
+        return f"{reference} {document}"
+    return f"{document}, {reference or 'phần nội dung'}"

@@ -9,13 +9,26 @@ import html
 import re
 from collections import Counter
 
+from indexer.parse.boilerplate import cut_site_material, flatten_pipe_tables
+from indexer.text import gazetteer
 from indexer.text.normalize import normalize_text
 from indexer.records import CleanDocument, Notice, RawDocument
 
 _SUPERSCRIPT = str.maketrans("0123456789+-=()n", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾ⁿ")
 _SUBSCRIPT = str.maketrans("0123456789+-=()", "₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎")
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2060\ufeff]")
+# Characters that are not text: XML-invalid code points (C0 controls except tab, line
+# feed, form feed; lone surrogates; U+FFFE/U+FFFF), DEL, zero-width and invisible
+# bidirectional-control and tag characters. Dropping them never changes a visible word.
+_CONTROL = re.compile(
+    "[\x00-\x08\x0b\x0e-\x1f\x7f\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2064"
+    "\u2066-\u2069\ufeff\ufffe\uffff\ud800-\udfff\U000e0000-\U000e007f]"
+)
+
+
+def strip_invisible(text: str) -> str:
+    """Remove XML-invalid, control, zero-width, bidi-control and tag characters."""
+    return _CONTROL.sub("", text)
 
 # --- markup -----------------------------------------------------------------
 
@@ -27,6 +40,8 @@ _MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s*")
 _MD_EMPHASIS = re.compile(r"(\*\*|__)(?=\S)|(?<=\S)(\*\*|__)")
 _MD_ITALIC = re.compile(r"(?<![\w*])\*(?=[^\s*])([^*\n]{1,400}?)(?<=[^\s*])\*(?![\w*])")
 _MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|])")
+_BOLD_RUN = re.compile(r"\*{2,}")
+_ITALIC_EDGE = re.compile(r"^\s*\*(?=[^\s*])|(?<=\S)\*\s*$|\s\*\s*$")
 HARD_BREAK = "\x1e"  # a rule line: never join across it
 _RULE = re.compile(r"^\s*(?:[-*_=~.·•]\s*){3,}$|^\s*[*·•]\s*$")
 
@@ -51,7 +66,8 @@ _PAGE_NUMBER = re.compile(
 )
 _STRUCTURE_START = re.compile(
     r"^(?:[IVXLC]{1,6}\s*[.)/]|\d{1,2}(?:\.\d{1,2})*\s*[.)]|[a-zđ]\s*\)|[-–+•*]\s"
-    r"|(?:chương|mục|điều|phần)\s+[\dIVXLC]+\b|nơi nhận|t/?m\.?\s|tm\.|kt\.|q\.)",
+    r"|(?:chương|mục|điều|phần)\s+[\dIVXLC]+\b|nơi nhận|t/?m\.?\s|tm\.|kt\.|tl\.|q\.\s"
+    r"|căn cứ\b|xét đề nghị|theo đề nghị|kính gửi|phụ lục\b)",
     re.I,
 )
 _SENTENCE_END = re.compile(r"[.;:!?…]\s*[\"”’»)]*\s*$")
@@ -93,17 +109,29 @@ _MAX_PASSES = 6
 
 def _clean_pass(text: str, warnings: list[str]) -> str:
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    text = _CONTROL.sub("", text)
+    text = strip_invisible(text)
     text = normalize_text(text)
     pages = text.split("\f")
     if len(pages) > 1:
         pages = remove_running_lines(pages, warnings)
     lines = [line for page in pages for line in page.split("\n")]
-    lines = [strip_markup(line) for line in lines]
+    lines = cut_site_material(lines, warnings)
+    lines = flatten_pipe_tables(lines, HARD_BREAK)
+    lines = [ln for line in lines for ln in _isolate_bold(line)]
+    lines = [line if line == HARD_BREAK else strip_markup(line) for line in lines]
     lines = drop_page_numbers(lines)
     paragraphs = join_broken_lines(lines)
     paragraphs = drop_junk(paragraphs, warnings)
     return "\n".join(paragraphs)
+
+
+def _isolate_bold(line: str) -> list[str]:
+    """A line printed entirely in bold (a heading, an organ, a position) is its own paragraph."""
+    stripped = line.strip()
+    if len(stripped) > 4 and stripped.startswith("**") and stripped.endswith("**") \
+            and "**" not in stripped[2:-2].replace("****", ""):
+        return [HARD_BREAK, line, HARD_BREAK]
+    return [line]
 
 
 def strip_markup(line: str) -> str:
@@ -123,6 +151,8 @@ def strip_markup(line: str) -> str:
     line = _MD_HEADING.sub("", line)
     line = _MD_EMPHASIS.sub("", line)
     line = _MD_ITALIC.sub(r"\1", line)
+    line = _BOLD_RUN.sub("", line)  # bold markers left at a line end or between spaces
+    line = _ITALIC_EDGE.sub("", line)  # italics opened or closed on another line
     line = _MD_ESCAPE.sub(r"\1", line)
     line = re.sub(r"^\s*\*\s+", "- ", line)  # markdown "* item" bullets
     line = re.sub(r"\s+([,.;:%²³])", r"\1", re.sub(r"\s{2,}", " ", line))
@@ -189,32 +219,52 @@ def join_broken_lines(lines: list[str]) -> list[str]:
     width = _typical_width(lines)
     paragraphs: list[str] = []
     last_line = ""
+    gap = False
     for line in lines:
         if line == HARD_BREAK:
             last_line = ""
             paragraphs.append(HARD_BREAK)
             continue
         if not line:
+            gap = True
             continue
-        if paragraphs and _continues(paragraphs[-1], last_line, line, width):
+        if paragraphs and _continues(paragraphs[-1], last_line, line, width, gap):
             paragraphs[-1] = paragraphs[-1] + " " + line
         else:
             paragraphs.append(line)
-        last_line = line
+        last_line, gap = line, False
     return [p for p in paragraphs if p != HARD_BREAK]
 
 
 def _typical_width(lines: list[str]) -> int:
+    """Width of a hard-wrapped text (10**6 when lines are paragraphs, not wrapped)."""
     lengths = sorted(len(ln) for ln in lines if len(ln) > 20)
-    if len(lengths) < 5:
+    if len(lengths) < 5 or _wrap_evidence(lines) < 0.08:
         return 10**6
     return lengths[int(0.8 * (len(lengths) - 1))]
 
 
-def _continues(previous: str, last_line: str, line: str, width: int) -> bool:
+def _wrap_evidence(lines: list[str]) -> float:
+    """Share of lines followed by a line starting in lower case: text wrapped inside sentences.
+    Cleaned text has none (such lines are joined), which keeps cleaning idempotent."""
+    text_lines = [ln for ln in lines if ln and ln != HARD_BREAK]
+    pairs = list(zip(text_lines, text_lines[1:]))
+    if not pairs:
+        return 0.0
+    return sum(nxt[:1].islower() for _, nxt in pairs) / len(pairs)
+
+
+def _continues(previous: str, last_line: str, line: str, width: int, gap: bool = False) -> bool:
     """Whether ``line`` is the rest of ``previous`` rather than a new paragraph."""
-    if previous == HARD_BREAK or _STRUCTURE_START.match(line):
+    if previous == HARD_BREAK:
         return False
+    if _SPLIT_MARKER.match(last_line):
+        return True  # "Điều" / "1. Phạm vi …": a marker word cut from its number
+    if _STRUCTURE_START.match(line) or _SPLIT_MARKER.match(line):
+        return False
+    if previous == last_line and re.fullmatch(r"[^\W\d_]{1,6}", previous) and _is_caps(previous) \
+            and _is_caps(line):
+        return True  # a heading broken after its first word: "QUY" / "CHẾ", "VỀ" / "VIỆC …"
     first = line[0]
     if first.islower() or first in ",;–&%":
         return True  # paragraphs never start in lower case
@@ -222,11 +272,32 @@ def _continues(previous: str, last_line: str, line: str, width: int) -> bool:
     if _SENTENCE_END.search(previous):
         # a sentence that happens to end at the right margin does not end the paragraph
         return wrapped and len(last_line) >= 0.92 * width and not previous.endswith(":")
-    if first == "(":
+    if first == "(" and wrapped:
         return True
-    if first.isdigit():
+    if first.isdigit() and wrapped:
         return not re.match(r"^\d{1,2}\s*[.)]", line)
+    if wrapped and not gap and _is_caps(last_line) and _is_caps(line) and len(last_line) >= 0.75 * width \
+            and not _is_authority(line):
+        return True  # a heading in capitals wrapped over lines
+    if wrapped and not gap and len(last_line) >= 0.5 * width and not _is_caps(last_line) \
+            and not _is_caps(line):
+        return True  # a line wrapped inside a phrase: "… tỉnh Lạng" / "Sơn;"
     return wrapped and len(last_line) >= 0.75 * width  # "… tỉnh Lâm" / "Đồng"
+
+
+_SPLIT_MARKER = re.compile(r"^(?:Điều|ĐIỀU|Chương|CHƯƠNG|Mục|MỤC|Phần|PHẦN|Khoản|Điểm|Phụ lục|PHỤ LỤC)$")
+
+
+def _is_authority(line: str) -> bool:
+    """'CHÍNH PHỦ', 'CHỦ TỊCH ỦY BAN NHÂN DÂN …': an enacting-authority line, never a continuation."""
+    plain = line.strip(" :")
+    return bool(gazetteer.national_body(plain) or gazetteer.position(plain)
+                or re.match(r"^(ỦY BAN NHÂN DÂN|HỘI ĐỒNG NHÂN DÂN|BAN THƯỜNG VỤ|BAN CHẤP HÀNH)\b", plain))
+
+
+def _is_caps(line: str) -> bool:
+    letters = [ch for ch in line if ch.isalpha()]
+    return bool(letters) and sum(ch.isupper() for ch in letters) >= 0.8 * len(letters)
 
 
 MAX_PARAGRAPH_CHARS = 20_000  # longer without a line break: embedded data or a dump, not prose
@@ -239,10 +310,24 @@ def drop_junk(paragraphs: list[str], warnings: list[str]) -> list[str]:
     if len(sized) < len(paragraphs):
         warnings.append(Notice("dropped_long", f"dropped {len(paragraphs) - len(sized)} paragraph(s) longer than "
                         f"{MAX_PARAGRAPH_CHARS} characters: embedded data, not text"))
+    english = [p for p in sized if is_ocr_junk(p)]
+    if is_translation(english):
+        warnings.append(Notice("english_translation", f"kept {len(english)} paragraph(s) of an English "
+                               f"translation; they are marked as language 'en', not Vietnamese clauses"))
+        return sized
     kept = [p for p in sized if not is_ocr_junk(p)]
     if len(kept) < len(sized):
         warnings.append(Notice("dropped_ocr", f"dropped {len(sized) - len(kept)} paragraph(s) of non-Vietnamese OCR text"))
     return kept
+
+
+_LEGAL_ENGLISH = re.compile(r"\b(article|decree|decision|resolution|circular|clause|ministry|government|"
+                            r"people's committee|pursuant|hereby|promulgat\w*|law on)\b", re.I)
+
+
+def is_translation(english: list[str]) -> bool:
+    """English paragraphs that are a translation of a legal text (not OCR layout notes)."""
+    return len(english) >= 3 and sum(bool(_LEGAL_ENGLISH.search(p)) for p in english) >= 2
 
 
 def is_ocr_junk(paragraph: str) -> bool:

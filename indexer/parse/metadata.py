@@ -11,20 +11,16 @@ import re
 from dataclasses import fields
 from pathlib import Path
 
+from indexer.parse import organs
+from indexer.parse.header import read_header
+from indexer.parse.layout import printed_lines
 from indexer.text import gazetteer
-from indexer.records import DocumentMeta, Section
+from indexer.records import DocumentMeta, Notice, Section
 
-DOC_TYPES = [
-    "Chương trình hành động", "Kế hoạch", "Nghị quyết", "Quyết định", "Chỉ thị", "Thông báo",
-    "Báo cáo", "Đề án", "Thông tư", "Nghị định", "Luật", "Công văn", "Hướng dẫn", "Kết luận",
-    "Chương trình", "Tờ trình",
-]
 _CODE_TYPES = {"CTr": "Chương trình hành động", "KH": "Kế hoạch", "NQ": "Nghị quyết",
                "QĐ": "Quyết định", "CT": "Chỉ thị", "TB": "Thông báo", "BC": "Báo cáo",
-               "ĐA": "Đề án", "HD": "Hướng dẫn", "KL": "Kết luận", "TTr": "Tờ trình"}
-_NUMBER = re.compile(r"^Số\s*:?\s*(\d*)\s*([/-])?\s*([A-ZĐ][A-Za-zĐđ]*(?:[-/][A-ZĐ][A-Za-zĐđ]*)+)")
-_DATE = re.compile(r"(?:^|,\s*)ngày\s+(\d{1,2}|\s*)\s*tháng\s+(\d{1,2}|\s*)\s*năm\s+(\d{4})", re.I)
-_PLACE_DATE = re.compile(r"^(.{2,40}?),\s*ngày\b", re.I)
+               "ĐA": "Đề án", "HD": "Hướng dẫn", "KL": "Kết luận", "TTr": "Tờ trình",
+               "CĐ": "Công điện", "TT": "Thông tư", "NĐ": "Nghị định", "CV": "Công văn"}
 _SIGN_ORGAN = re.compile(r"^(?:T/?M\.?|TM\.|KT\.|Q\.)\s*(.+)$", re.I)
 _ISSUING_BODY = re.compile(
     r"(Ban Chấp hành Đảng bộ|Ban Thường vụ|UBND|Ủy ban nhân dân|Hội đồng nhân dân|HĐND)\s+"
@@ -36,77 +32,119 @@ _LEVEL_WORDS = {"tỉnh": "tỉnh", "thành phố": "thành phố", "huyện": "
                 "huyện ủy": "huyện", "thị ủy": "thị xã"}
 _PARTY_ORGAN = {"tỉnh": "Tỉnh ủy", "thành phố": "Thành ủy", "huyện": "Huyện ủy", "thị xã": "Thị ủy",
                 "quận": "Quận ủy", "xã": "Đảng ủy xã"}
-_TITLE_CASE = {w.upper(): w for w in DOC_TYPES}
 
 
 def extract_metadata(doc_id: str, file: str, sha256: str, text: str,
-                     sections: list[Section]) -> DocumentMeta:
-    """Read every metadata field from a cleaned, structured document."""
-    preamble = [text[s.start:s.end] for s in sections if s.zone == "preamble"]
-    closing = [text[s.start:s.end] for s in sections if s.zone == "closing"]
-    header = preamble[:15]
+                     sections: list[Section], raw_text: str | None = None) -> DocumentMeta:
+    """Read every metadata field from the printed header and signature block.
+
+    ``raw_text`` (the file as read, before cleaning) keeps the header's table cells and
+    line breaks; without it the cleaned text is read. Fields not printed stay None and
+    are reported in ``warnings``; a document without a printed issuer falls back to the
+    issuing sentence of its introduction and to place names (marked ``inferred``).
+    """
     meta = DocumentMeta(doc_id=doc_id, file=file, sha256=sha256)
-    meta.doc_type, meta.number = _type_and_number(header)
-    meta.date, meta.year = _date(header)
-    if meta.date is None and meta.year:
-        year = meta.year
-        meta.warnings.append(f"issue date left blank (draft?); year {year}")
-    if meta.number is None:
-        meta.warnings.append("document number left blank or not found")
-    meta.title = _title(header, meta.doc_type)
-    place = _place(header)
-    level, organ = _issuing_body(text, header, closing)
-    meta.level = level
-    meta.signer = _signer(closing)
-    _locate(meta, text, header, place, level)
-    meta.issuer = _issuer(organ, level, meta)
+    head = read_header(printed_lines(raw_text if raw_text is not None else text))
+    meta.number, meta.date, meta.title = head.number, head.date, head.title or ""
+    meta.year = head.year
+    meta.doc_type = _doc_type(head)
+    meta.signer, meta.signer_title, meta.structure = head.signer, head.signer_title, head.structure
+    organs = head.organs or _authority_organs(head)
+    if organs:
+        _issuer_from_header(meta, organs)
+    else:
+        _issuer_from_text(meta, text, sections, head.place)
     meta.province_current = gazetteer.current_province(meta.province)
+    _site_block_fallback(meta, raw_text or "")
+    _warn_missing(meta, head)
     return meta
 
 
-def _type_and_number(header: list[str]) -> tuple[str | None, str | None]:
-    number, code = None, None
-    for line in header:
-        m = _NUMBER.match(line)
+def _doc_type(head) -> str | None:
+    """The printed type heading; a VBHN number makes a Văn bản hợp nhất; V/v a Công văn."""
+    if head.number and re.search(r"[/-]VBHN\b", head.number):
+        return "Văn bản hợp nhất"
+    if head.doc_type:
+        return head.doc_type
+    if head.vv:
+        return "Công văn"
+    code = re.split(r"[-/]", head.number.split("/", 1)[1])[0] if head.number and "/" in head.number else ""
+    return _CODE_TYPES.get(code)
+
+
+def _authority_organs(head) -> list[str]:
+    """The body named in the enacting line when the header's issuer cell is empty."""
+    organ = organs.organ_of_authority(head.enacting) if head.enacting else None
+    return [organ] if organ else []
+
+
+def _issuer_from_header(meta: DocumentMeta, printed: list[str]) -> None:
+    meta.issuer = organs.short_name(printed[-1])
+    meta.issuer_parent = organs.short_name(printed[-2]) if len(printed) > 1 else None
+    for organ in reversed(printed):
+        place = organs.place_of(organ)
+        if place:
+            meta.level, meta.province, meta.locality = place.level, place.province, place.locality
+            return
+    if any(organs.is_national(o) for o in printed):
+        meta.level = "trung ương"
+
+
+def _issuer_from_text(meta: DocumentMeta, text: str, sections: list[Section], place: str | None) -> None:
+    """No printed issuer: the issuing sentence ('UBND tỉnh ban hành …') and place names."""
+    preamble = [text[s.start:s.end] for s in sections if s.zone == "preamble"]
+    closing = [text[s.start:s.end] for s in sections if s.zone == "closing"]
+    level, organ = _issuing_body(text, preamble[:15], closing)
+    meta.level = level
+    _locate(meta, text, preamble[:15], place, level)
+    meta.issuer = _issuer(organ, level, meta)
+
+
+def _warn_missing(meta: DocumentMeta, head) -> None:
+    if meta.date is None and head.year:
+        meta.warnings.append(Notice("date_blank", f"issue date left blank (draft?); year {head.year}"))
+    if meta.number is None:
+        meta.warnings.append(Notice("number_missing", "document number left blank or not found"
+                                    if head.number_blank or not head.has_motto
+                                    else "document number not found in the header"))
+    for name, label in (("doc_type", "document type"), ("date", "issue date"), ("issuer", "issuer"),
+                        ("signer", "signer"), ("title", "title (trích yếu)")):
+        if not getattr(meta, name) and not any(label in w for w in meta.warnings):
+            meta.warnings.append(Notice(f"{name}_missing", f"{label} not printed or not readable: chưa ghi"))
+
+
+_SITE_FIELD = re.compile(r"^\**\s*(Số hiệu|Ngày ban hành|Người ký|Loại văn bản)\s*:?\**\s*:?\s*$", re.I)
+
+
+def _site_block_fallback(meta: DocumentMeta, raw: str) -> None:
+    """Low-priority fallback: the legal site's information block ('**Số hiệu:** …') fills
+    number, date or signer only when the printed document lacks them; marked inferred."""
+    if not raw or "Số hiệu" not in raw[:20000]:
+        return
+    values: dict[str, str] = {}
+    lines = [ln.strip().strip("|").strip() for ln in raw[:20000].split("\n")]
+    lines = [ln for ln in lines if ln]
+    for i, line in enumerate(lines[:-1]):
+        m = _SITE_FIELD.match(line)
         if m:
-            digits, sep, suffix = m.group(1), m.group(2) or "/", m.group(3)
-            number = f"{digits}{sep}{suffix}" if digits else None
-            code = re.split(r"[-/]", suffix)[0]
-            break
-    for line in header:
-        upper = line.strip().upper()
-        for candidate in sorted(_TITLE_CASE, key=len, reverse=True):
-            if upper.startswith(candidate) and len(upper) <= len(candidate) + 60:
-                return _TITLE_CASE[candidate], number
-    return _CODE_TYPES.get(code or ""), number
-
-
-def _date(header: list[str]) -> tuple[str | None, int | None]:
-    for line in header:
-        m = _DATE.search(line)
-        if m and (line.lower().startswith("ngày") or _PLACE_DATE.match(line)):
-            day, month, year = m.group(1).strip(), m.group(2).strip(), int(m.group(3))
-            if day and month:
-                return f"{year:04d}-{int(month):02d}-{int(day):02d}", year
-            return None, year
-    return None, None
-
-
-def _title(header: list[str], doc_type: str | None) -> str:
-    for i, line in enumerate(header):
-        if doc_type and line.strip().upper().startswith(doc_type.upper()):
-            rest = line.strip()[len(doc_type):].strip()
-            subject = rest or (header[i + 1] if i + 1 < len(header) else "")
-            return f"{doc_type} {subject[:1].lower()}{subject[1:]}".strip() if subject else doc_type
-    return header[0] if header else ""
-
-
-def _place(header: list[str]) -> str | None:
-    for line in header:
-        m = _PLACE_DATE.match(line.strip())
-        if m:
-            return re.sub(r"^(TP\.|Tp\.|Thành phố|TX\.)\s*", "", m.group(1)).strip()
-    return None
+            values.setdefault(m.group(1).lower(), lines[i + 1].strip("* "))
+    number = values.get("số hiệu", "")
+    if meta.number is None and re.fullmatch(r"\d+[\w/.-]*[/-][\w/.-]+", number):
+        meta.number = number
+        meta.inferred.append("number")
+    date = re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{4})", values.get("ngày ban hành", ""))
+    if meta.date is None and date:
+        meta.date = f"{date.group(3)}-{int(date.group(2)):02d}-{int(date.group(1)):02d}"
+        meta.year = int(date.group(3))
+        meta.inferred.append("date")
+    signer = values.get("người ký", "")
+    if meta.signer is None and re.fullmatch(r"[^\W\d_]+(?: [^\W\d_]+){1,4}", signer):
+        meta.signer = signer
+        meta.inferred.append("signer")
+    for name in ("number", "date", "signer"):
+        if name in meta.inferred:
+            meta.warnings.append(Notice("site_block", f"{name} not printed in the document; taken from "
+                                        f"the legal site's information block"))
 
 
 def _issuing_body(text: str, header: list[str], closing: list[str]) -> tuple[str | None, str | None]:
@@ -164,7 +202,7 @@ def _locate(meta: DocumentMeta, text: str, header: list[str], place: str | None,
         if inferred:
             province = inferred
             meta.inferred.append("province")
-            meta.warnings.append(f"province inferred from place names in the text: {inferred}")
+            meta.warnings.append(Notice("province_inferred", f"province inferred from place names in the text: {inferred}"))
     if locality and province and locality == province and level == "tỉnh":
         locality = None
     meta.province = province
@@ -182,15 +220,6 @@ def _issuer(organ: str | None, level: str | None, meta: DocumentMeta) -> str | N
     party = _PARTY_ORGAN.get(level, "Đảng ủy")
     prefix = "Ban Thường vụ " if organ == "standing" else ""
     return f"{prefix}{party} {where}"
-
-
-def _signer(closing: list[str]) -> str | None:
-    """The signer: the last line of the closing block that looks like a person's name."""
-    for line in reversed(closing):
-        words = line.strip().split()
-        if 2 <= len(words) <= 5 and all(w[:1].isupper() and not w.isupper() for w in words):
-            return line.strip()
-    return None
 
 
 def apply_corrections(meta: DocumentMeta, corrections: dict[str, dict[str, str]]) -> DocumentMeta:
@@ -215,9 +244,31 @@ def apply_corrections(meta: DocumentMeta, corrections: dict[str, dict[str, str]]
 
 
 def read_corrections(path: Path) -> dict[str, dict[str, str]]:
-    """Rows of ``metadata.csv`` keyed by ``file`` (or ``doc_id``)."""
+    """Rows of ``metadata.csv`` keyed by ``file`` (or ``doc_id``); dates turned into ISO.
+
+    A date the user wrote as 22/9/2022 (or "ngày 22 tháng 9 năm 2022") is accepted; a value
+    that is not a real date stops the build with CorrectionsError naming its line and column.
+    """
     if not path.exists():
         return {}
     with path.open(encoding="utf-8-sig", newline="") as handle:
         rows = list(csv.DictReader(handle))
+    for line, row in enumerate(rows, start=2):  # line 1 is the header
+        _check_correction_dates(path, line, row)
     return {(r.get("file") or r.get("doc_id") or "").strip(): r for r in rows if r}
+
+
+def _check_correction_dates(path: Path, line: int, row: dict) -> None:
+    """Rewrite the date column of one corrections row as ISO, or raise CorrectionsError."""
+    from indexer.errors import CorrectionsError
+    from indexer.text.dates import DateError, parse_vn_date
+
+    value = row.get("date")
+    if value is None or not str(value).strip():
+        return
+    try:
+        row["date"] = parse_vn_date(value)
+    except DateError as exc:
+        raise CorrectionsError(f"{path.name}, dòng {line}, cột date: {exc}",
+                               "viết ngày dạng 22/9/2022 hoặc 2022-09-22 rồi chạy lại build "
+                               "(write the date as 22/9/2022 or 2022-09-22, then build again)") from None

@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from indexer.records import Section
 
 # (kind, rank, pattern). Lower rank = higher in the hierarchy.
-_MARKERS: list[tuple[str, int, re.Pattern[str]]] = [
+_MARKERS: list[tuple[str, float, re.Pattern[str]]] = [
     ("part", 0, re.compile(r"^(PHẦN|Phần)\s+(?P<label>[IVXLC]+|\d+|THỨ\s+\w+|thứ\s+\w+)\b[.:]?\s*")),
     ("chapter", 1, re.compile(r"^(CHƯƠNG|Chương)\s+(?P<label>[IVXLC]+|\d+)\b[.:]?\s*")),
     ("subchapter", 2, re.compile(r"^(MỤC|Mục)\s+(?P<label>\d+|[IVXLC]+)\b[.:]?\s*")),
+    ("subsection", 2.5, re.compile(r"^(TIỂU MỤC|Tiểu mục)\s+(?P<label>\d+)\b[.:]?\s*")),
     ("section", 3, re.compile(r"^(?P<label>[IVXL]{1,6})\s*[.)/]\s*")),
     ("article", 4, re.compile(r"^(Điều|ĐIỀU)\s+(?P<label>\d+[a-z]?)\s*[.:]\s*")),
     ("subitem", 6, re.compile(r"^(?P<label>\d{1,2}(?:\.\d{1,2})+)\.?\s+(?=\S)")),
@@ -52,7 +53,7 @@ def split_lines(text: str) -> list[Line]:
     return lines
 
 
-def match_marker(line: str) -> tuple[str, int, str, str] | None:
+def match_marker(line: str) -> tuple[str, float, str, str] | None:
     """(kind, rank, marker, label) when a line opens a structural unit."""
     for kind, rank, pattern in _MARKERS:
         m = pattern.match(line)
@@ -92,28 +93,84 @@ def find_zones(lines: list[Line]) -> tuple[int, int]:
     return body_start, closing_start
 
 
+_ANNEX = re.compile(r"^(?P<name>QUY ĐỊNH|QUY CHẾ|KẾ HOẠCH|ĐIỀU LỆ|HƯỚNG DẪN|CHƯƠNG TRÌNH(?: HÀNH ĐỘNG)?|ĐỀ ÁN|"
+                    r"PHƯƠNG ÁN|DANH MỤC|(?:PHỤ LỤC|Phụ lục)(?:\s+(?:số\s+)?[IVXLC\d]+[a-z]?)?)\s*[.:]?$")
+_ATTACHED = re.compile(r"(ban hành )?kèm theo", re.I)
+_VIETNAMESE = re.compile(r"[àáảãạăằắẳẵặâầấẩẫậđèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵ]", re.I)
+_ENGLISH_WORDS = {"the", "of", "and", "or", "to", "in", "on", "is", "are", "shall", "this", "that", "be",
+                  "by", "for", "with", "as", "from", "article", "decree", "decision", "resolution"}
+
+
+def find_annexes(lines: list[Line], after: int) -> list[tuple[int, str]]:
+    """(line index, citation name) of each regulation or appendix attached after the main text:
+    'QUY ĐỊNH' + '(Ban hành kèm theo Quyết định số …)' → 'Quy định ban hành kèm theo'."""
+    found = []
+    for i in range(after, len(lines)):
+        m = _ANNEX.match(lines[i].text)
+        if not m:
+            continue
+        window = " ".join(ln.text for ln in lines[i + 1:i + 6])
+        attached = _ATTACHED.search(window)
+        if attached:
+            name = m.group("name").rstrip(" .:")
+            name = name[:1] + name[1:].lower() if not name.upper().startswith("PHỤ LỤC") else \
+                "Phụ lục" + name[len("PHỤ LỤC"):]
+            found.append((i, f"{name} {'ban hành kèm theo' if attached.group(1) else 'kèm theo'}"))
+    return found
+
+
+def english_from(lines: list[Line]) -> int:
+    """Index where an appended English translation starts (len(lines) when there is none)."""
+    flags = [_is_english(ln.text) for ln in lines]
+    for i, flag in enumerate(flags):
+        if flag and sum(flags[i:]) >= 3 and sum(flags[i:]) >= 0.6 * (len(flags) - i):
+            return i
+    return len(lines)
+
+
+def _is_english(text: str) -> bool:
+    if _VIETNAMESE.search(text):
+        return False
+    words = re.findall(r"[A-Za-z]+", text.lower())
+    return len(words) >= 4 and sum(w in _ENGLISH_WORDS for w in words) >= max(1, 0.1 * len(words))
+
+
 def parse_sections(text: str) -> list[Section]:
-    """Every line of the document as a section node with its parent, in reading order."""
+    """Every line of the document as a section node with its parent, in reading order.
+
+    Attached regulations and appendices ("QUY ĐỊNH … ban hành kèm theo …", "PHỤ LỤC I")
+    open a part of their own (kind "annex", labelled with the name used in citations);
+    an appended English translation is zone "en".
+    """
     lines = split_lines(text)
-    body_start, closing_start = find_zones(lines)
+    english = english_from(lines)
+    body_start, _ = find_zones(lines[:english])
+    annexes = find_annexes(lines[:english], body_start + 1)
+    bounds = [0] + [a for a, _ in annexes] + [english]
+    closing = [_closing_start(lines, bounds[k], bounds[k + 1], body_start if k == 0 else bounds[k])
+               for k in range(len(bounds) - 1)]
+    names = dict(annexes)
     sections: list[Section] = []
-    stack: list[tuple[int, int]] = []  # (rank, index into sections)
+    stack: list[tuple[float, int]] = []  # (rank, index into sections)
+    part = 0
     for i, line in enumerate(lines):
-        zone = "preamble" if i < body_start else "closing" if i >= closing_start else "body"
+        while part + 1 < len(bounds) - 1 and i >= bounds[part + 1]:
+            part += 1
+        zone = "en" if i >= english else "preamble" if i < body_start else \
+            "closing" if i >= closing[part] else "body"
         if zone != "body":
             sections.append(_leaf(line, zone, parent=None, depth=0))
             continue
-        found = match_marker(line.text)
-        if found:
-            kind, rank, marker, label = found
-            while stack and stack[-1][0] >= rank:
-                stack.pop()
+        if i in names:
+            stack = []
+            kind, rank, marker, label = "annex", -1.0, "", names[i]
         else:
-            kind, rank, marker, label = "paragraph", _PARAGRAPH_RANK, "", ""
-            while stack and stack[-1][0] >= 8:  # a paragraph ends a run of bullets
+            kind, rank, marker, label = _node(line.text, stack, sections)
+            floor = 8 if kind == "paragraph" else rank  # a paragraph ends a run of bullets
+            while stack and stack[-1][0] >= floor and stack[-1][0] >= 0:
                 stack.pop()
         parent = stack[-1][1] if stack else None
-        heading = line.text[len(marker):].strip() if marker else line.text
+        heading = label if kind == "annex" else line.text[len(marker):].strip() if marker else line.text
         sections.append(
             Section(kind=kind, marker=marker, label=label, heading=heading, depth=len(stack),
                     start=line.start, end=line.end, head_end=line.end, parent=parent, zone=zone)
@@ -122,6 +179,28 @@ def parse_sections(text: str) -> list[Section]:
             stack.append((rank, len(sections) - 1))
     _extend_spans(sections)
     return sections
+
+
+def _node(text: str, stack: list[tuple[float, int]], sections: list[Section]) -> tuple[str, float, str, str]:
+    """(kind, rank, marker, label) of a body line; a Roman-numbered list inside an article
+    ranks below the article (its items stay inside the Điều)."""
+    found = match_marker(text)
+    if not found:
+        return "paragraph", float(_PARAGRAPH_RANK), "", ""
+    kind, rank, marker, label = found
+    in_article = any(sections[i].kind == "article" for _, i in stack)
+    if kind == "section" and in_article:
+        rank = 4.5
+    return kind, float(rank), marker, label
+
+
+def _closing_start(lines: list[Line], start: int, end: int, body_start: int) -> int:
+    """Where the closing block (Nơi nhận, signature) of one part begins; ``end`` if none."""
+    floor = max(body_start + 1, start + int((end - start) * 0.5))
+    for i in range(floor, end):
+        if _CLOSING.match(lines[i].text):
+            return i
+    return end
 
 
 def _leaf(line: Line, zone: str, parent: int | None, depth: int) -> Section:

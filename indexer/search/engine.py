@@ -11,13 +11,14 @@ from pathlib import Path
 
 from indexer.index.backend import Backend, live_version_name, open_backend
 from indexer.parse.cite import cite
-from indexer.errors import NotFound, QueryError as _QueryError
+from indexer.errors import NotFound, QueryError  # noqa: F401 (re-exported)
 from indexer.records import AlsoIn, Context, Filters, Result  # noqa: F401 (re-exported)
 from indexer.search import retrieve
+from indexer.search.documents import DocumentIndex, QueryDocuments, facet_chunks
 from indexer.search.filters import allowed_documents, doc_allowed, document_year  # noqa: F401
-from indexer.search.fusion import RRF_K, reciprocal_rank_fusion  # noqa: F401
-from indexer.search.query import (MAX_QUERY_CHARS, QueryError, expand_query, glossary,  # noqa: F401
-                                  prepare_query, query_tokens, understand)
+from indexer.search.fusion import RRF_K, WEIGHTS, Weights, add_priors, reciprocal_rank_fusion  # noqa: F401
+from indexer.search.query import (MAX_QUERY_CHARS, expand_query, glossary, prepare_query,  # noqa: F401
+                                  query_tokens, understand)
 from indexer.search.results import build_results, highlight_spans, make_result, near_duplicate  # noqa: F401
 from indexer.search.retrieve import POOL  # noqa: F401
 
@@ -33,6 +34,14 @@ class SearchEngine:
         self._lock = threading.Lock()
         self._unloadable: str | None = None  # a published version that failed to load
         self._version: Backend = version or open_backend(self.index_dir, embedder.model_id)
+        self._documents: tuple[str, DocumentIndex] | None = None
+        self.weights = WEIGHTS
+
+    def document_index(self, version: Backend) -> DocumentIndex:
+        """Cards and numbers of this version's documents (built once per version)."""
+        if self._documents is None or self._documents[0] != version.name:
+            self._documents = (version.name, DocumentIndex(version.documents))
+        return self._documents[1]
 
     @property
     def version(self) -> Backend:
@@ -70,7 +79,7 @@ class SearchEngine:
         if (allowed is not None and not allowed) or k <= 0:
             return []
         if mode not in MODES:
-            raise _QueryError(f"unknown search mode {mode!r}", "choose hybrid, dense or bm25")
+            raise QueryError(f"unknown search mode {mode!r}", "choose hybrid, dense or bm25")
         ranked = self.ranked(version, query, allowed, mode)
         return build_results(version, query, ranked, k, group_duplicates)
 
@@ -81,8 +90,57 @@ class SearchEngine:
             return retrieve.dense(version, self.embedder, query, allowed)
         if mode == "bm25":
             return retrieve.sparse(version, query, allowed)
-        return reciprocal_rank_fusion([retrieve.dense(version, self.embedder, query, allowed),
-                                       retrieve.sparse(version, query, allowed)])
+        return self._hybrid(version, query, allowed)
+
+    def _hybrid(self, version: Backend, query: str, allowed: set[str] | None) -> list[tuple[str, float]]:
+        """Dense + sparse over everything, plus both again inside the documents the query names
+        or describes, fused; then document priors and the clauses that print asked facts."""
+        w = self.weights
+        vector = retrieve.encode(self.embedder, query)
+        tokens = retrieve.query_tokens(version.query_stats().vocabulary, query)
+        lists = [retrieve.dense(version, self.embedder, query, allowed, vector=vector),
+                 retrieve.sparse(version, query, allowed, tokens=tokens)]
+        weights = [w.dense, w.sparse]
+        docs = self.document_index(version).match(query, tokens)
+        focus = self._focus(docs, allowed)
+        if focus:
+            lists += [retrieve.dense(version, self.embedder, query, focus, n=retrieve.POOL // 2, vector=vector),
+                      retrieve.sparse(version, query, focus, n=retrieve.POOL // 2, tokens=tokens)]
+            weights += [w.focused, w.focused]
+        fused = reciprocal_rank_fusion(lists, weights=weights)
+        return add_priors(fused, self._priors(version, fused, docs, focus))
+
+    def _focus(self, docs: QueryDocuments, allowed: set[str] | None) -> set[str]:
+        """Documents the query names by number (searched again on their own)."""
+        return set(docs.named) if allowed is None else docs.named & allowed
+
+    def _described(self, docs: QueryDocuments) -> str | None:
+        """The document the query describes, when its card clearly leads the others."""
+        if not docs.scores:
+            return None
+        ranked = sorted(docs.scores.values(), reverse=True)
+        if len(ranked) > 1 and ranked[0] < self.weights.focus_margin * ranked[1]:
+            return None
+        best = max(docs.scores, key=docs.scores.get)
+        return best if docs.coverage.get(best, 0.0) >= self.weights.card_coverage else None
+
+    def _priors(self, version: Backend, fused: list[tuple[str, float]], docs: QueryDocuments,
+                focus: set[str]) -> dict[str, float]:
+        w = self.weights
+        described = self._described(docs)
+        chunks = version.fetch_chunks([cid for cid, _ in fused])
+        priors: dict[str, float] = {}
+        for chunk in chunks:
+            prior = w.named * (chunk.doc_id in docs.named) + w.card * (chunk.doc_id == described)
+            if prior:
+                priors[chunk.chunk_id] = prior
+        targets = focus or ({described} if described else set())
+        if docs.facets and targets:
+            for doc_id in targets:
+                for cid in facet_chunks(version.document_chunks(doc_id), version.documents[doc_id],
+                                        docs.facets):
+                    priors[cid] = priors.get(cid, 0.0) + w.facet
+        return priors
 
     def context(self, chunk_id: str, before: int = 2, after: int = 2) -> Context:
         """A clause with its neighbours and its parent section, for "show in document"."""

@@ -35,17 +35,8 @@ def doc_allowed(meta: DocumentMeta, filters: Filters) -> bool:
 
 
 def document_year(meta: DocumentMeta) -> int | None:
-    """Year of issue: from the date, else from a year written in a blank date line."""
-    year = getattr(meta, "year", None)
-    if year:
-        return int(year)
-    if meta.date:
-        return int(meta.date[:4])
-    for warning in meta.warnings:
-        m = re.search(r"year (\d{4})", str(warning))
-        if m:
-            return int(m.group(1))
-    return None
+    """Year of issue (``DocumentMeta.year``: from the date, else from a dated line left blank)."""
+    return meta.year
 
 
 def allowed_documents(documents: dict[str, DocumentMeta], filters: Filters | None) -> set[str] | None:

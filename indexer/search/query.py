@@ -1,21 +1,18 @@
 """Query understanding: normalisation, diacritic restoration, typo fixes, English glossary terms."""
 from __future__ import annotations
 
-from indexer.errors import QueryError  # noqa: F401 (re-exported)
-
 import re
 from collections.abc import Container
 
+from indexer.errors import QueryError
 from indexer.index.backend import QueryStats
+from indexer.settings import MAX_QUERY_CHARS
 from indexer.text.accents import edits1
 from indexer.text.glossary import english_pairs, match_key
 from indexer.text.normalize import normalize_text
 from indexer.text.segment import bm25_tokens, segment_text
 
-MAX_QUERY_CHARS = 2000
 _MAX_CORRECTED = 25  # longer "syllables" are not words (and their 54·n edits cost n² memory)
-
-
 
 
 def prepare_query(query: str) -> str:

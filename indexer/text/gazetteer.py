@@ -90,3 +90,62 @@ def current_province(province: str | None) -> str | None:
 
 def _contains(text: str, name: str) -> bool:
     return re.search(r"(?<![\w])" + re.escape(name) + r"(?![\w])", text, re.I) is not None
+
+
+# --- national bodies, positions and ranks (names as the institutions write them) -------------
+
+# Bodies whose documents are national ("trung ương"), with their official short spelling.
+NATIONAL_BODIES = (
+    "Quốc hội", "Ủy ban Thường vụ Quốc hội", "Hội đồng Dân tộc", "Văn phòng Quốc hội",
+    "Chủ tịch nước", "Văn phòng Chủ tịch nước", "Chính phủ", "Thủ tướng Chính phủ",
+    "Văn phòng Chính phủ", "Kiểm toán nhà nước", "Tòa án nhân dân tối cao",
+    "Viện kiểm sát nhân dân tối cao", "Ngân hàng Nhà nước Việt Nam", "Thanh tra Chính phủ",
+    "Ban Chấp hành Trung ương", "Bộ Chính trị", "Ban Bí thư", "Văn phòng Trung ương Đảng",
+    "Ủy ban Trung ương Mặt trận Tổ quốc Việt Nam", "Bảo hiểm xã hội Việt Nam",
+    "Đài Truyền hình Việt Nam", "Đài Tiếng nói Việt Nam", "Thông tấn xã Việt Nam",
+    "Bộ Quốc phòng", "Bộ Công an", "Bộ Ngoại giao", "Bộ Nội vụ", "Bộ Tư pháp", "Bộ Tài chính",
+    "Bộ Công Thương", "Bộ Nông nghiệp và Môi trường", "Bộ Xây dựng", "Bộ Văn hóa, Thể thao và Du lịch",
+    "Bộ Khoa học và Công nghệ", "Bộ Giáo dục và Đào tạo", "Bộ Y tế", "Bộ Dân tộc và Tôn giáo",
+    "Bộ Kế hoạch và Đầu tư", "Bộ Giao thông vận tải", "Bộ Tài nguyên và Môi trường",
+    "Bộ Thông tin và Truyền thông", "Bộ Lao động - Thương binh và Xã hội",
+    "Bộ Nông nghiệp và Phát triển nông thôn", "Ủy ban Dân tộc",
+)
+# Centrally-run cities (thành phố trực thuộc trung ương) after 2025: provincial level.
+CENTRAL_CITIES = ("Hà Nội", "Hồ Chí Minh", "Hải Phòng", "Đà Nẵng", "Cần Thơ", "Huế")
+
+# Positions printed above a signer's name, longest first when matched (sentence case).
+POSITIONS = (
+    "Phó Thủ tướng Thường trực", "Phó Thủ tướng", "Thủ tướng", "Phó Chủ tịch nước", "Chủ tịch nước",
+    "Phó Chủ tịch Thường trực", "Phó Chủ tịch", "Chủ tịch", "Thứ trưởng", "Bộ trưởng",
+    "Phó Chủ nhiệm", "Chủ nhiệm", "Phó Tổng Kiểm toán nhà nước", "Tổng Kiểm toán nhà nước",
+    "Phó Tổng cục trưởng", "Tổng cục trưởng", "Phó Cục trưởng", "Cục trưởng",
+    "Phó Chi cục trưởng", "Chi cục trưởng", "Phó Trưởng ban", "Trưởng ban", "Phó Giám đốc",
+    "Giám đốc", "Phó Tổng Giám đốc", "Tổng Giám đốc", "Phó Bí thư Thường trực", "Phó Bí thư",
+    "Bí thư", "Tổng Bí thư", "Phó Chánh Văn phòng", "Chánh Văn phòng", "Phó Chánh án", "Chánh án",
+    "Phó Viện trưởng", "Viện trưởng", "Phó Trưởng phòng", "Trưởng phòng", "Phó Thống đốc",
+    "Thống đốc", "Phó Tổng Thanh tra", "Tổng Thanh tra", "Phó Chánh Thanh tra", "Chánh Thanh tra",
+    "Phó Hiệu trưởng", "Hiệu trưởng", "Phó Vụ trưởng", "Vụ trưởng", "Phó Tổng Giám đốc",
+    "Phó Trưởng đoàn", "Trưởng đoàn", "Ủy viên",
+)
+# Military and police ranks printed before a signer's name (not part of the name).
+RANKS = ("Đại tướng", "Thượng tướng", "Trung tướng", "Thiếu tướng", "Đại tá", "Thượng tá",
+         "Trung tá", "Thiếu tá", "Đại úy", "Thượng úy", "Trung úy", "Thiếu úy",
+         "Đô đốc", "Phó Đô đốc", "Chuẩn Đô đốc")
+
+
+def national_body(name: str) -> str | None:
+    """The official spelling of a national body named (in any case), else None."""
+    key = re.sub(r"\s+", " ", name).strip().casefold().replace("uỷ", "ủy")
+    for body in NATIONAL_BODIES:
+        if body.casefold() == key:
+            return body
+    return None
+
+
+def position(line: str) -> str | None:
+    """The position a signature line starts with ("PHÓ CHỦ TỊCH" → "Phó Chủ tịch")."""
+    key = re.sub(r"\s+", " ", line).strip().casefold()
+    for title in sorted(POSITIONS, key=len, reverse=True):
+        if key == title.casefold() or key.startswith(title.casefold() + " "):
+            return title
+    return None

@@ -17,10 +17,17 @@ class GlossaryEntry:
     vietnamese: tuple[str, ...]
 
 
+def _singular(word: str) -> str:
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
+        return word[:-1]
+    return word
+
+
 def match_key(text: str) -> str:
-    """Folded words with a plural "s" dropped: the form English wordings are matched in."""
-    return " ".join(w[:-1] if len(w) > 3 and w.endswith("s") else w
-                    for w in re.findall(r"\w+", fold(text)))
+    """Folded words in the singular: the form English wordings are matched in."""
+    return " ".join(_singular(w) for w in re.findall(r"[^\W_]+", fold(text)))
 
 
 def load_glossary(path: Path | None = None) -> list[GlossaryEntry]:

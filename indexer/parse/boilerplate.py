@@ -1,0 +1,136 @@
+"""Material a legal-document website wraps around a document, and tables laid out with pipes.
+
+A page saved from a legal site is: site material (copyright and translation notices,
+the site's information block "Số hiệu: … Loại văn bản: …", a site-written summary),
+then the document from its national header to its signature and annexes, then site
+material again (a one-line site caption, "Văn bản liên quan", comparison help, login
+notices, the site's address). The rules:
+
+* the prefix is dropped only when it holds site material (an information-block label,
+  a copyright/translation notice or a loading notice); the document starts at the
+  issuer cell printed before the national motto;
+* the suffix is dropped from the first site-footer heading after the motto, together
+  with the site caption line right before it ("<Loại> <số> năm … do … ban hành");
+* copyright/translation notice lines are dropped wherever they are.
+
+Nothing inside the document is altered.
+"""
+from __future__ import annotations
+
+import re
+
+from indexer.records import Notice
+from indexer.text.normalize import fold
+
+_SITE_LABEL = re.compile(r"^\W*(Số hiệu|Loại văn bản|Nơi ban hành|Người ký|Ngày ban hành|Ngày hiệu lực|"
+                         r"Ngày công báo|Số công báo|Tình trạng)\W*:\W*$", re.I)
+_NOTICE = re.compile(r"(thuộc quyền sở hữu của|has the copyright on|Mọi hành vi sao chép|"
+                     r"is a violation against the Law|Đang tải văn bản)", re.I)
+_FOOTER = re.compile(r"^\W*(Văn bản liên quan|Văn bản này chưa cập nhật nội dung Tiếng Anh|"
+                     r"NỘI DUNG SỬA ĐỔI, HƯỚNG DẪN|FILE ĐƯỢC ĐÍNH KÈM THEO VĂN BẢN|"
+                     r"Cảm ơn đã dùng ThuVienPhapLuat|Lược đồ\W*$)", re.I)
+_CAPTION = re.compile(r"^(?:Nghị quyết|Quyết định|Công văn|Công điện|Thông báo|Thông tư|Nghị định|"
+                      r"Kế hoạch|Chỉ thị|Luật|Văn bản hợp nhất|Hướng dẫn|Báo cáo|Chương trình)\s+"
+                      r"\S*\d\S*\s.*\b(?:do\s.+ban hành|ban hành)\s*$")
+_MOTTO = re.compile(r"^\W*(cong hoa xa|dang cong san viet nam)")
+_PIPE_ONLY = re.compile(r"^\s*\|[\s|]*$")
+_RULE_OR_EMPTY = re.compile(r"^[\s*_\-–—=#|]*$")
+
+
+def _plain(line: str) -> str:
+    return re.sub(r"[*_#]+", "", line).strip()
+
+
+def is_site_page(lines: list[str]) -> bool:
+    """Whether the text carries a legal site's information block or notices."""
+    head = lines[:400]
+    return sum(bool(_SITE_LABEL.match(_plain(ln))) for ln in head) >= 2 or \
+        any(_NOTICE.search(_plain(ln)) for ln in head)
+
+
+def cut_site_material(lines: list[str], warnings: list[str]) -> list[str]:
+    """The document without the site's prefix, suffix and notice lines."""
+    if not is_site_page(lines):
+        return lines
+    motto = next((i for i, ln in enumerate(lines) if _MOTTO.match(fold(_plain(ln)))), None)
+    start, end = 0, len(lines)
+    if motto is not None:
+        start = _document_start(lines, motto)
+        end = next((i for i in range(motto, len(lines)) if _FOOTER.match(_plain(lines[i]))), len(lines))
+        while end > start and (_RULE_OR_EMPTY.match(lines[end - 1]) or _CAPTION.match(_plain(lines[end - 1]))):
+            end -= 1
+    kept = [ln for ln in lines[start:end] if not _NOTICE.search(_plain(ln))]
+    dropped = len(lines) - len(kept)
+    if dropped:
+        warnings.append(Notice("dropped_site", f"dropped {dropped} line(s) of the legal site's material around "
+                               f"the document (information block, notices, summary, related documents)"))
+    return kept
+
+
+def _document_start(lines: list[str], motto: int) -> int:
+    """First line of the header: the issuer cell printed before the motto."""
+    start = motto
+    for i in range(motto - 1, max(-1, motto - 12), -1):
+        text = _plain(lines[i])
+        if _PIPE_ONLY.match(lines[i]) or _RULE_OR_EMPTY.match(lines[i]) or re.match(r"^Số\b", text):
+            continue
+        letters = [ch for ch in text if ch.isalpha()]
+        if letters and sum(ch.isupper() for ch in letters) >= 0.8 * len(letters) and len(text) <= 90 \
+                and not _SITE_LABEL.match(text):
+            start = i
+            continue
+        break
+    return start
+
+
+# --- tables laid out as "|" lines between cells --------------------------------------
+
+def flatten_pipe_tables(lines: list[str], hard_break: str) -> list[str]:
+    """Cells separated by '|' lines: a row of three or more cells becomes one readable line
+    ('TT | Tên thủ tục | Thời hạn'); cells of narrower rows (header and signature layout)
+    become separate paragraphs."""
+    if not any(_PIPE_ONLY.match(ln) for ln in lines):
+        return lines
+    segments: list[list[str]] = [[]]
+    for line in lines:
+        if _PIPE_ONLY.match(line):
+            segments.append([])
+        else:
+            segments[-1].append(line)
+    out: list[str] = []
+    row: list[list[str]] = []
+    for seg in segments:
+        if not any(s.strip() for s in seg):
+            _emit_row(row, out, hard_break)
+            row = []
+        else:
+            row.append(seg)
+    _emit_row(row, out, hard_break)
+    return out
+
+
+_OUTSIDE = re.compile(r"^\W*(PHỤ LỤC|Phụ lục|QUY ĐỊNH|QUY CHẾ|Điều\s+\d|Chương\s|CHƯƠNG\s|Nơi nhận)")
+
+
+def _emit_row(row: list[list[str]], out: list[str], hard_break: str) -> None:
+    cells = [[ln for ln in cell if re.sub(r"[*_\s]", "", ln)] for cell in row]
+    group: list[list[str]] = []
+    for cell in (c for c in cells if c):
+        if _OUTSIDE.match(cell[0]):  # a heading between tables, not a cell: ends the row
+            _emit_cells(group, out, hard_break)
+            _emit_cells([cell], out, hard_break)
+            group = []
+        else:
+            group.append(cell)
+    _emit_cells(group, out, hard_break)
+
+
+def _emit_cells(cells: list[list[str]], out: list[str], hard_break: str) -> None:
+    if len(cells) >= 3 and all(len(c) <= 12 for c in cells):
+        out.append(hard_break)
+        out.append(" | ".join(" ".join(ln.strip() for ln in cell) for cell in cells))
+        out.append(hard_break)
+        return
+    for cell in cells:
+        out.extend(cell)
+        out.append(hard_break)

@@ -1,0 +1,163 @@
+"""Document-aware retrieval: which documents a query names or describes, and what it asks of them.
+
+* References: a number and symbol ("456/QĐ-UBND", "71/2025/NQ-HĐND", "06/CT-UBND"), or a type and
+  number ("Quyết định 456", "Thông tư số 56"), written with or without diacritics. A document whose
+  own number matches is named by the query.
+* Cards: each document's identity (type, number, date, issuer, province, signer, title) is a short
+  searchable text; BM25 over the cards says which documents a query describes ("Chỉ thị của UBND
+  TP Cần Thơ về nước dưới đất").
+* Facets: a question about the signer, the number or the date of a document is answered by its
+  header or signature block; the clauses that print those facts are brought forward.
+
+Documents are few (they are in memory on every backend), so cards are built at query time from
+the version's document metadata and cached per version.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from indexer.records import Chunk, DocumentMeta
+from indexer.text.normalize import fold
+from indexer.text.segment import bm25_tokens, segment_text
+from indexer.text.stopwords import STOPWORDS
+
+# number/symbol as printed: 456/QĐ-UBND, 71/2025/NQ-HĐND, 10989/BNV-TCBC, 136/2024/QH15, 231/CĐ-TTg
+_NUMBER = re.compile(r"(?<![\w/])(\d{1,6})\s*/\s*((?:\d{4}\s*/\s*)?[^\W\d_][\w]*(?:\s*[-–]\s*[\w]+)*)",
+                     re.UNICODE)
+# Party documents: 06-NQ/TW, 42-CTr/HU
+_PARTY_NUMBER = re.compile(r"(?<![\w/-])\d{1,4}\s*-\s*[^\W\d_]{1,6}\s*/\s*[^\W\d_]{1,10}\b", re.UNICODE)
+_TYPES = ("quyet dinh", "nghi quyet", "nghi dinh", "thong tu", "chi thi", "cong van", "cong dien",
+          "ke hoach", "thong bao", "chuong trinh", "bao cao", "to trinh", "huong dan", "quy dinh",
+          "luat", "van ban hop nhat", "decision", "resolution", "decree", "circular", "directive",
+          "plan", "official letter", "dispatch")
+_TYPE_NUMBER = re.compile(r"\b(" + "|".join(sorted(_TYPES, key=len, reverse=True)) +
+                          r")\s+(?:so\s+|no\.?\s+|number\s+)?(\d{1,6})\b")
+_FACETS = {
+    "signer": re.compile(r"\b(ai ky|nguoi ky|ky ban hanh|do ai|who signed|signed by|signer|signatory)\b"),
+    "number": re.compile(r"\b(so hieu|so ky hieu|so may|so bao nhieu|ky hieu|document number|"
+                         r"reference number|which number)\b"),
+    "date": re.compile(r"\b(ngay nao|ngay bao nhieu|ban hanh ngay|ban hanh khi nao|ngay ban hanh|"
+                       r"ky ngay|when was|what date|date of issue|issued on)\b"),
+    "effect": re.compile(r"\b(hieu luc|thi hanh tu|ap dung tu|take effect|takes effect|effective|"
+                         r"in force)\b"),
+}
+
+
+def number_key(text: str | None) -> str:
+    """Comparable form of a number and symbol: folded, letters and digits only, no leading zeros."""
+    key = re.sub(r"[^a-z0-9/]", "", fold(text or ""))
+    head, _, rest = key.partition("/")
+    return f"{head.lstrip('0') or '0'}/{rest.replace('/', '')}" if rest else ""
+
+
+@dataclass
+class QueryDocuments:
+    """What a query says about documents."""
+
+    named: set[str] = field(default_factory=set)  # doc ids whose number the query writes
+    scores: dict[str, float] = field(default_factory=dict)  # doc id → card match in [0, 1]
+    facets: set[str] = field(default_factory=set)  # signer | number | date | effect
+    coverage: dict[str, float] = field(default_factory=dict)  # doc id → share of the query's words in its card
+
+
+def references(query: str) -> tuple[set[str], set[tuple[str, str]]]:
+    """(full number keys, (type, bare number) pairs) written in a query."""
+    full = {number_key(f"{m.group(1)}/{m.group(2)}") for m in _NUMBER.finditer(query)}
+    full |= {number_key(m.group(0)) for m in _PARTY_NUMBER.finditer(query)}
+    typed = {(m.group(1), m.group(2).lstrip("0") or "0") for m in _TYPE_NUMBER.finditer(fold(query))}
+    return full - {""}, typed
+
+
+def facets(query: str) -> set[str]:
+    folded = " ".join(re.findall(r"\w+", fold(query)))
+    found = {name for name, pattern in _FACETS.items() if pattern.search(folded)}
+    return found - {"date"} if "effect" in found else found  # "từ ngày nào" of an effect question
+
+
+def card_text(meta: DocumentMeta) -> str:
+    """A document's identity as one searchable text."""
+    date = ""
+    if meta.date and re.fullmatch(r"\d{4}-\d{2}-\d{2}", meta.date):
+        y, m, d = meta.date.split("-")
+        date = f"ngày {int(d)} tháng {int(m)} năm {y} {d}/{m}/{y}"
+    parts = [meta.doc_type, meta.number, date, meta.issuer, meta.province, meta.province_current,
+             meta.title, meta.signer]
+    return " ".join(p for p in parts if p)
+
+
+class DocumentIndex:
+    """BM25 over document cards, plus number lookup, for one index version."""
+
+    def __init__(self, documents: dict[str, DocumentMeta]):
+        import bm25s
+
+        self.ids = list(documents)
+        self.documents = documents
+        self.by_number: dict[str, set[str]] = {}
+        for doc_id, meta in documents.items():
+            key = number_key(meta.number)
+            if key:
+                self.by_number.setdefault(key, set()).add(doc_id)
+        tokens = [bm25_tokens(segment_text(card_text(documents[d]))) or [""] for d in self.ids]
+        self.words = [{t for t in toks if not t.startswith("~")} for toks in tokens]
+        self.bm25 = bm25s.BM25()
+        if self.ids:
+            self.bm25.index(tokens, show_progress=False)
+
+    def match(self, query: str, tokens: list[str]) -> QueryDocuments:
+        """Documents the query names (by number) or describes (card BM25, scaled to [0, 1])."""
+        found = QueryDocuments(facets=facets(query))
+        full, typed = references(query)
+        for key in full:
+            found.named |= self.by_number.get(key, set())
+        for doc_type, bare in typed:
+            for doc_id, meta in self.documents.items():
+                key = number_key(meta.number)
+                if key.split("/")[0] == bare and _type_matches(doc_type, meta.doc_type):
+                    found.named.add(doc_id)
+        known = [t for t in tokens if t in self.bm25.vocab_dict] if self.ids else []
+        if known:
+            scores = self.bm25.get_scores(known)
+            top = float(scores.max())
+            if top > 0:
+                found.scores = {self.ids[i]: float(scores[i]) / top for i in np.argsort(-scores)[:10]
+                                if scores[i] > 0}
+                words = {t for t in tokens if not t.startswith("~") and t not in STOPWORDS and len(t) > 1}
+                position = {d: i for i, d in enumerate(self.ids)}
+                found.coverage = {d: len(words & self.words[position[d]]) / max(1, len(words))
+                                  for d in found.scores}
+        return found
+
+
+_ENGLISH_TYPES = {"decision": "quyet dinh", "resolution": "nghi quyet", "decree": "nghi dinh",
+                  "circular": "thong tu", "directive": "chi thi", "plan": "ke hoach",
+                  "official letter": "cong van", "dispatch": "cong van"}
+
+
+def _type_matches(written: str, doc_type: str | None) -> bool:
+    return bool(doc_type) and _ENGLISH_TYPES.get(written, written) == fold(doc_type)
+
+
+def facet_chunks(chunks: list[Chunk], meta: DocumentMeta, wanted: set[str]) -> list[str]:
+    """Ids of a document's clauses that print the facts a query asks for (signer, number, date)."""
+    probes = []
+    if "signer" in wanted and meta.signer:
+        probes.append(_skeleton(meta.signer))
+    if "number" in wanted and meta.number:
+        probes.append(_skeleton(meta.number))
+    if "date" in wanted and meta.date and re.fullmatch(r"\d{4}-\d{2}-\d{2}", meta.date):
+        y, m, d = meta.date.split("-")
+        probes += [f"ngay{int(d)}thang{int(m)}nam{y}", f"ngay{d}thang{m}nam{y}", f"{d}{m}{y}"]
+    if "effect" in wanted:
+        probes += ["cohieuluc", "hieulucthihanh", "hieuluctungay", "hieuluckeTu".lower()]
+    probes = [p for p in probes if p]
+    if not probes:
+        return []
+    return [c.chunk_id for c in chunks if any(p in _skeleton(c.text) for p in probes)]
+
+
+def _skeleton(text: str) -> str:
+    return re.sub(r"[^0-9a-z]", "", fold(text))

@@ -1,0 +1,37 @@
+"""The English → Vietnamese glossary (data) and query expansion."""
+from __future__ import annotations
+
+from indexer.search.query import expand_query
+from indexer.text.glossary import GLOSSARY_FILE, load_glossary, match_key
+
+
+def test_glossary_file_is_valid_and_keys_are_safe():
+    entries = load_glossary()
+    assert len(entries) >= 100
+    acronyms = {"tod", "gis", "lng"}
+    for entry in entries:
+        assert entry.english and entry.vietnamese
+        for en in entry.english:
+            key = match_key(en)
+            # short keys would match Vietnamese typed without diacritics ("an", "con", "ban")
+            assert len(key) >= 4 or key in acronyms, en
+
+
+def test_plurals_and_case_match():
+    assert match_key("Smart Cities") == match_key("smart city")
+    assert match_key("Border Gates") == "border gate"
+    assert match_key("class") == "class"  # not a plural
+
+
+def test_english_terms_get_their_vietnamese_wording():
+    expanded = expand_query("Who signed the resolution on smart cities?")
+    assert "người ký" in expanded and "nghị quyết" in expanded and "đô thị thông minh" in expanded
+    assert expand_query("khong gian ngam") == "khong gian ngam"  # Vietnamese without diacritics: untouched
+    assert expand_query("không gian ngầm") == "không gian ngầm"
+
+
+def test_a_broken_glossary_file_gives_an_empty_glossary(tmp_path):
+    bad = tmp_path / "glossary.yaml"
+    bad.write_text("terms: [unclosed", encoding="utf-8")
+    assert load_glossary(bad) == []
+    assert GLOSSARY_FILE.exists()

@@ -1,0 +1,112 @@
+"""Question understanding (fast tier, no model): kind, facts, entities, language."""
+import pytest
+
+from indexer.features.generation import check_citations
+from indexer.features.question import detect_language, find_entities, number_key, understand
+
+
+@pytest.mark.parametrize("text, kind, facts", [
+    ("Ai ký Kế hoạch 151/KH-UBND?", "fact", ["signer"]),
+    ("ai ky quyet dinh 12/QD-UBND cua tinh Lao Cai", "fact", ["signer"]),
+    ("Who signed Decision 12/QĐ-TTg?", "fact", ["signer"]),
+    ("Nghị định 99/2024/NĐ-CP ban hành ngày nào?", "fact", ["date"]),
+    ("When was Circular 10/2023/TT-BTC issued?", "fact", ["date"]),
+    ("Thông tư 10/2023/TT-BTC có hiệu lực từ ngày nào?", "fact", ["validity"]),
+    ("số hiệu văn bản của Sở Y tế về tiêm chủng", "fact", ["number"]),
+    ("Cơ quan nào ban hành Chỉ thị 03/CT-UBND?", "fact", ["issuer"]),
+])
+def test_document_facts(text, kind, facts):
+    q = understand(text)
+    assert q.kind == kind and q.facts == facts
+
+
+@pytest.mark.parametrize("text, kind", [
+    ("Tỷ lệ che phủ rừng của tỉnh Yên Bái năm 2030 đạt bao nhiêu?", "value"),
+    ("mức hỗ trợ mỗi hộ gia đình là bao nhiêu tiền", "value"),
+    ("How many kilometres of expressway will be built by 2030?", "value"),
+    ("Hồ sơ phải nộp trước ngày nào?", "value"),
+    ("Sở nào chủ trì việc lập quy hoạch sử dụng đất?", "actor"),
+    ("Which department leads the digital transformation plan?", "actor"),
+    ("đơn vị nào chịu trách nhiệm kiểm tra an toàn thực phẩm", "actor"),
+    ("Đô thị thông minh là gì?", "definition"),
+    ("So sánh chỉ tiêu tỷ lệ đô thị hóa giữa các tỉnh", "comparison"),
+    ("compare the 2025 urbanisation targets of each province", "comparison"),
+    ("phát triển nhà ở xã hội", "passage"),
+])
+def test_kinds(text, kind):
+    assert understand(text).kind == kind
+
+
+def test_a_deadline_is_a_value_not_the_date_of_issue():
+    assert understand("Báo cáo phải gửi về Sở Tài chính trước ngày nào?").kind == "value"
+
+
+@pytest.mark.parametrize("text, provinces", [
+    ("Tỷ lệ đô thị hóa của Hà Nội năm 2030?", ["Hà Nội"]),
+    ("ty le do thi hoa cua Khanh Hoa nam 2030", ["Khánh Hòa"]),
+    ("What is the target of Da Nang?", ["Đà Nẵng"]),
+    ("urban plan of Hanoi", ["Hà Nội"]),
+    ("chỉ tiêu của TP.HCM", ["Hồ Chí Minh"]),
+    ("Quảng Nam và Quảng Ngãi", ["Quảng Nam", "Quảng Ngãi"]),
+    ("kế hoạch của tỉnh Thừa Thiên Huế", ["Huế"]),
+    ("xây dựng nền hòa bình bền vững ở Việt Nam", []),
+])
+def test_provinces_old_new_unaccented_english(text, provinces):
+    assert find_entities(text).provinces == provinces
+
+
+def test_post_2025_province_name_is_recognised():
+    # Tuyên Quang (absorbing Hà Giang) and the new Đồng Tháp exist in the post-2025 list
+    assert find_entities("chỉ tiêu của tỉnh Tuyên Quang mới").provinces == ["Tuyên Quang"]
+    assert find_entities("tỉnh Đồng Tháp").provinces == ["Đồng Tháp"]
+
+
+@pytest.mark.parametrize("text, numbers", [
+    ("Ai ký Quyết định 456/QĐ-UBND?", ["456/QĐ-UBND"]),
+    ("nghi quyet 06-NQ/TW ban hanh ngay nao", ["06-NQ/TW"]),
+    ("Nghị quyết 63/2025/NQ-HĐND quy định", ["63/2025/NQ-HĐND"]),
+    ("Resolution 1668/NQ-UBTVQH15", ["1668/NQ-UBTVQH15"]),
+    ("ngày 26/11/2025 lúc 16h", []),
+])
+def test_document_numbers(text, numbers):
+    assert find_entities(text).doc_numbers == numbers
+
+
+def test_document_by_type_and_bare_number_and_years():
+    e = find_entities("Nhiệm vụ nào trong kế hoạch 151 giao Sở Xây dựng? Đến năm 2030")
+    assert e.doc_refs == [("ke hoach", "151")] and e.years == [2030]
+
+
+def test_number_key_ignores_case_accents_spaces_and_leading_zeros():
+    assert number_key("456/QĐ-UBND") == number_key("456/qd-ubnd") == number_key("0456 /QĐ-UBND")
+
+
+@pytest.mark.parametrize("text, language", [
+    ("Who signed the resolution?", "en"),
+    ("What size is the card?", "en"),
+    ("ai ky quyet dinh nay", "vi"),
+    ("ty le do thi hoa cua tinh nam 2030 la bao nhieu", "vi"),
+    ("Tỷ lệ đô thị hóa là bao nhiêu?", "vi"),
+])
+def test_language(text, language):
+    assert detect_language(text) == language
+
+
+def test_generated_citations_are_checked():
+    text, dropped = check_citations("Đạt 74 - 76% [1]. Bịa đặt [7]. Không trích dẫn. Hai nguồn [1][2].", 3)
+    assert text == "Đạt 74 - 76% [1]. Hai nguồn [1][2]." and dropped == 2
+    assert check_citations("", 3) == ("", 0)
+    assert check_citations("Số liệu [0].", 3) == ("", 1)
+
+
+def test_unreachable_generation_endpoint_only_warns():
+    from indexer.features.answer import Answer
+    from indexer.features.generation import generate_safely
+
+    a = Answer("câu hỏi", True, [], [], message="Giá trị: 74 - 76%")
+    generate_safely(a, "http://127.0.0.1:9", "any-model", timeout=2)
+    assert a.generated is None and a.message == "Giá trị: 74 - 76%"
+    assert a.warnings and "127.0.0.1:9" in a.warnings[0]
+    b = Answer("câu hỏi", True, [], [])
+    generate_safely(b, "http://127.0.0.1:9", None, timeout=2)
+    assert b.generated is None and "--llm-model" in b.warnings[0]
