@@ -11,7 +11,7 @@ import streamlit as st
 from indexer import settings
 from indexer.api import Library
 from indexer.ui import state
-from indexer.ui.components import CSS, md
+from indexer.ui.components import css, md
 from indexer.ui.filters import sidebar_filters
 from indexer.ui.i18n import LANGS, error_text, t
 from indexer.ui.pages import PAGES
@@ -47,7 +47,7 @@ def ready(lib: Library) -> bool:
 def main() -> None:
     st.set_page_config(page_title="Tra cứu văn bản chính sách", page_icon="📑", layout="wide")
     state.init_state()
-    st.markdown(CSS, unsafe_allow_html=True)
+    st.markdown(css(), unsafe_allow_html=True)
     st.sidebar.radio(t("language"), list(LANGS), key="lang", horizontal=True, format_func=LANGS.get)
     n_export = len(st.session_state["export"])
     page = st.sidebar.radio(t("page"), state.PAGES, key="page",

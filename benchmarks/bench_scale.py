@@ -13,8 +13,8 @@ Build = the store's `write` of all clauses (the pipeline's parse/embed are not i
 Qdrant runs in the client's LOCAL MODE (pure-Python, brute force, one sqlite commit per point):
 the numbers measure that engine, not a Qdrant server; see docs/scaling.md.
 
-    .venv/bin/python benchmarks/bench_scale.py [--sizes 10000 100000] [--qdrant-sizes 10000]
-        [--source-index DIR] [--queries 50]
+    .venv/bin/python -m benchmarks.bench_scale [--sizes 10000 100000] [--qdrant-sizes 10000]
+        [--source-index DIR] [--queries 50] [--out FILE]
 
 Results are printed and written to benchmarks/results/bench_scale.json.
 """
@@ -34,10 +34,9 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from benchmarks.harness import ROOT
 
-import numpy as np  # noqa: E402
+import numpy as np
 
 OUT = ROOT / "benchmarks" / "results" / "bench_scale.json"
 PER_DOC = 50
@@ -153,7 +152,7 @@ def ensure_source(path: str | None) -> Path:
     target = Path(tempfile.gettempdir()) / "bench-scale-source"
     if not (target / "CURRENT").exists():
         from indexer.index.build import build_index
-        from indexer.settings import load_embedder
+        from indexer.index.embed import load_embedder
 
         build_index(ROOT / "corpus", target, load_embedder())
     return target
@@ -162,10 +161,11 @@ def ensure_source(path: str | None) -> Path:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
-    parser.add_argument("--qdrant-sizes", type=int, nargs="+", default=[2_000, 10_000],
+    parser.add_argument("--qdrant-sizes", type=int, nargs="*", default=[2_000, 10_000],
                         help="sizes for Qdrant local mode (it writes ~100 points/s here)")
     parser.add_argument("--source-index", help="embedded index of corpus/ (built if not given)")
     parser.add_argument("--queries", type=int, default=50)
+    parser.add_argument("--out", default=str(OUT))
     parser.add_argument("--one", nargs=2, metavar=("STORE", "N"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
@@ -175,7 +175,7 @@ def main() -> None:
     runs = []
     for kind, sizes in (("embedded", args.sizes), ("qdrant", args.qdrant_sizes)):
         for n in sizes:
-            proc = subprocess.run([sys.executable, __file__, "--one", kind, str(n), "--source-index",
+            proc = subprocess.run([sys.executable, "-m", "benchmarks.bench_scale", "--one", kind, str(n), "--source-index",
                                    str(source), "--queries", str(args.queries)],
                                   capture_output=True, text=True, cwd=ROOT)
             if proc.returncode:
@@ -189,14 +189,17 @@ def main() -> None:
                   f"peak RSS {result['peak_rss_mb']:>7} MB  disk {result['disk_bytes'] / 2**20:.1f} MB",
                   flush=True)
     report = {"benchmark": "bench_scale", "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-              "machine": {"cpus": os.cpu_count(), "platform": platform.platform()},
+              "machine": {"cpus": os.cpu_count(), "platform": platform.platform(),
+                          "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS"),
+                          "load_avg_at_end": [round(x, 2) for x in os.getloadavg()]},
               "vectors": "SYNTHETIC: mixes of two real clause vectors of corpus/ plus noise, normalised",
               "tokens": "real clause token lists varied (80% kept, 10 random real tokens, 1 of 50k place tokens)",
               "timed_path": "dense top-100 + sparse top-100 + RRF + fetch top-10 clauses (no query embedding)",
               "qdrant_mode": "client local mode (path=...), not a server", "runs": runs}
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    OUT.write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
-    print(f"written {OUT}")
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
+    print(f"written {out}")
 
 
 if __name__ == "__main__":

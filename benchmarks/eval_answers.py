@@ -1,6 +1,6 @@
 """Answer accuracy on the numeric / question / locate queries of both dev sets, refusals, speed.
 
-    .venv/bin/python benchmarks/eval_answers.py [--rebuild] [--show-held-out]
+    .venv/bin/python -m benchmarks.eval_answers [--rebuild] [--show-held-out]
 
 Sets (found through POLICY_SHARED_DIR, default <repo>/../shared):
 - seeds: eval/dev.jsonl over an index of corpus/ (/tmp/answer-seeds)
@@ -28,13 +28,11 @@ import hashlib
 import json
 import re
 import shutil
-import sys
 import time
 import unicodedata
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from benchmarks.harness import ROOT
 
 KINDS = ("numeric", "question", "locate")
 RESULTS = ROOT / "benchmarks" / "results" / "eval_answers.json"

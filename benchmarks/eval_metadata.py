@@ -16,7 +16,7 @@ Matching rules (from the realdocs README, made explicit):
 Held-back split: a file is held back when sha256("heldout19" + file name) starts with
 0–3 (10 of the 40 files); rules were developed on the other 30.
 
-    .venv/bin/python benchmarks/eval_metadata.py [--split all|dev|heldout] [--misses]
+    .venv/bin/python -m benchmarks.eval_metadata [--split all|dev|heldout] [--misses]
 """
 from __future__ import annotations
 
@@ -24,13 +24,11 @@ import argparse
 import hashlib
 import json
 import re
-import sys
 import time
 import unicodedata
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from benchmarks.harness import ROOT
 
 FIELDS = ["doc_type", "number", "date", "issuer", "issuer_parent", "level", "province",
           "signer", "signer_title", "title", "structure"]

@@ -11,7 +11,7 @@ fixed third of each set, chosen by a hash of the query id, that tuning must not 
 Systems: the product (``hybrid`` by default; ``--modes`` adds ablations) and the peers of
 `retrieval_peers.py`. Warm query latency of the product is measured on the real set.
 
-    .venv/bin/python benchmarks/eval_retrieval.py [--sets seeds real] [--modes hybrid dense bm25]
+    .venv/bin/python -m benchmarks.eval_retrieval [--sets seeds real] [--modes hybrid dense bm25]
         [--no-peers] [--grouped] [--work DIR] [--out FILE] [--show-misses]
 """
 from __future__ import annotations
@@ -23,25 +23,24 @@ import math
 import re
 import shutil
 import statistics
-import sys
 import tempfile
 import time
 import unicodedata
 from collections import defaultdict
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from benchmarks.harness import ROOT
 
-from indexer.index.build import build_index  # noqa: E402
-from indexer.search.engine import SearchEngine  # noqa: E402
-from indexer.search.fusion import WEIGHTS, Weights  # noqa: E402
-from indexer.settings import shared_dir  # noqa: E402
-from indexer.index.embed import load_embedder  # noqa: E402
-from retrieval_peers import Peers  # noqa: E402
+from indexer.index.build import build_index
+from indexer.index.stores import make_store
+from indexer.search.engine import SearchEngine
+from indexer.search.fusion import WEIGHTS, Weights
+from indexer.settings import shared_dir
+from indexer.index.embed import load_embedder
+from benchmarks.retrieval_peers import Peers
 
 METRICS = ("hit@1", "hit@10", "recall@10", "mrr@10", "ndcg@10", "recall@1000ch", "recall@3000ch")
-PLAIN = Weights(focused=0.0, named=0.0, card=0.0, facet=0.0)  # the hybrid before document awareness
+PLAIN = Weights(focused=0.0, named=0.0, card=0.0, facet=0.0, identity=0.0, section=0.0)  # the hybrid before document awareness
 SHOWN = ("hit@1", "hit@10", "recall@10", "ndcg@10", "recall@1000ch", "recall@3000ch")
 
 
@@ -218,14 +217,24 @@ def main() -> None:
                         help="folder for the evaluation indexes and peer caches (reused between runs)")
     parser.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "eval_retrieval.json"))
     parser.add_argument("--show-misses", action="store_true", help="print queries missed at rank 1")
+    parser.add_argument("--store", default="embedded", choices=["embedded", "qdrant"],
+                        help="where the evaluation index is built and searched (qdrant: local mode in "
+                             "the index folder unless --qdrant-location; an embedded index of the same "
+                             "set in --work is copied first so that its vectors are reused)")
+    parser.add_argument("--qdrant-location", default=None, help="Qdrant URL or folder")
     args = parser.parse_args()
     work = Path(args.work)
     embedder = load_embedder()
-    report = {"model": embedder.model_id, "grouped": args.grouped, "sets": {}}
+    report = {"model": embedder.model_id, "grouped": args.grouped, "store": args.store, "sets": {}}
     for name, data in prepare_sets(args.sets, work).items():
         queries = data["queries"]
         index_dir = work / f"index-{name}"
-        build_index(data["corpus"], index_dir, embedder)
+        if args.store != "embedded":
+            embedded, index_dir = index_dir, work / f"index-{name}-{args.store}"
+            if embedded.is_dir() and not index_dir.exists():
+                shutil.copytree(embedded, index_dir)
+        build_index(data["corpus"], index_dir, embedder,
+                    store=make_store(args.store, index_dir, args.qdrant_location))
         engine = SearchEngine(index_dir, embedder)
         systems, timing = {}, {}
         runs = [(mode, mode, WEIGHTS) for mode in args.modes]

@@ -137,10 +137,6 @@ def qdrant_location(explicit: str | None = None) -> str | None:
             or _section("qdrant").get("location") or _section("qdrant").get("url"))
 
 
-def qdrant_url(explicit: str | None = None) -> str | None:  # the earlier name
-    return qdrant_location(explicit)
-
-
 QDRANT_QUANTIZATION = ("none", "int8", "binary")
 
 

@@ -36,6 +36,9 @@ def env(tmp_path, corpus_index, monkeypatch):
         path.chmod(0o644)
     monkeypatch.setenv("POLICY_INDEX_DIR", str(index_dir))
     monkeypatch.setenv("POLICY_CORPUS_DIR", str(corpus_dir))
+    sessions = tmp_path / "sessions"  # export lists of this test only (not the user's cache)
+    sessions.mkdir()
+    monkeypatch.setattr("indexer.ui.state.session_dir", lambda: sessions)
     return index_dir, corpus_dir
 
 
@@ -493,8 +496,9 @@ def hostile_index(tmp_path_factory, embedder):
 
 
 @model
-def test_year_filter_says_how_many_undated_documents_it_leaves_out(hostile_index, monkeypatch):
+def test_year_filter_says_how_many_undated_documents_it_leaves_out(hostile_index, tmp_path, monkeypatch):
     index, corpus = hostile_index
+    monkeypatch.setattr("indexer.ui.state.session_dir", lambda: tmp_path)
     monkeypatch.setenv("POLICY_INDEX_DIR", str(index))
     monkeypatch.setenv("POLICY_CORPUS_DIR", str(corpus))
     at = start(q="phát triển đô thị")
@@ -524,6 +528,7 @@ def assert_no_live_markup(at: AppTest) -> None:
 @model
 def test_document_text_and_file_names_never_render_as_markup(hostile_index, tmp_path, monkeypatch):
     index, corpus = hostile_index
+    monkeypatch.setattr("indexer.ui.state.session_dir", lambda: tmp_path)
     live = tmp_path / "corpus"
     shutil.copytree(corpus, live)
     (live / "![n](http:127.0.0.1:9:new.png).md").write_text("KẾ HOẠCH\nI. MỤC TIÊU\n1. Mới.\n", encoding="utf-8")

@@ -29,9 +29,7 @@ ALLOWED = {
 }
 
 # Known inversions being removed (path → parts it may still import). Keep this empty.
-PENDING = {
-    "indexer/search/engine.py": {"features"},  # English glossary read from features/topics.yaml
-}
+PENDING: dict[str, set[str]] = {}
 
 
 def part_of(path: Path) -> str:

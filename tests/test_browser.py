@@ -178,3 +178,74 @@ def test_page_runs_a_query_in_a_real_browser(server, tmp_path):
     assert dom.count('class="ps-card"') == text.count("Chọn để xuất") >= 3
     assert "<script>" not in first
     assert shot.stat().st_size > 20_000
+
+
+def page_text(browser: Browser) -> str:
+    """The visible text of the page ('' while it is being replaced)."""
+    return browser.evaluate("(document.body && document.body.innerText) || ''") or ""
+
+
+def wait_idle(browser: Browser, timeout: float = 120) -> bool:
+    """Until the app has rendered and no script run is in progress."""
+    idle = """(() => !!document.querySelector('[data-testid="stApp"]')
+        && !document.querySelector('[data-testid="stStatusWidget"]')
+        && document.body.innerText.includes('Tra cứu văn bản chính sách'))()"""
+    time.sleep(1.0)
+    return bool(wait_for(lambda: browser.evaluate(idle), timeout, 0.5))
+
+
+def test_reload_keeps_the_export_list_and_pages_stay_vietnamese(server, tmp_path):
+    browser = Browser(tmp_path / "profile")
+    ticked = "document.querySelector('input[aria-label=\"Chọn để xuất\"]')?.checked"
+    try:
+        browser.call("Page.enable")
+        browser.call("Page.navigate", url=f"{server}/?q={urllib.parse.quote(QUERY)}")
+        assert wait_for(lambda: browser.evaluate("document.querySelectorAll('.ps-card').length >= 3"), 120, 0.5)
+        assert wait_idle(browser)
+        for _ in range(3):  # a click that lands while the page re-renders is lost: try again
+            assert wait_for(lambda: browser.evaluate(ticked) is False, 60, 0.5)
+            browser.evaluate("document.querySelector('input[aria-label=\"Chọn để xuất\"]').click()")
+            if wait_for(lambda: "Xuất (1)" in page_text(browser), 20, 0.5):
+                break
+        assert wait_for(lambda: "Xuất (1)" in page_text(browser) and browser.evaluate(ticked) is True, 30, 0.5)
+        assert "s=" in browser.evaluate("location.search")
+        address = browser.evaluate("location.href")
+        browser.call("Page.reload", ignoreCache=True)  # F5
+        assert wait_for(lambda: browser.evaluate("document.querySelectorAll('.ps-card').length >= 3"), 120, 0.5)
+        assert wait_idle(browser)
+        assert browser.evaluate("location.href") == address
+        assert wait_for(lambda: "Xuất (1)" in page_text(browser), 60, 0.5)
+        assert wait_for(lambda: browser.evaluate(ticked) is True, 60, 0.5)  # the first card is still ticked
+
+        session = urllib.parse.parse_qs(urllib.parse.urlparse(address).query)["s"][0]
+        browser.call("Page.navigate", url=f"{server}/?page=export&s={session}")
+        assert wait_for(lambda: "Tải CSV" in page_text(browser), 120, 0.5)
+        assert wait_for(lambda: browser.evaluate("document.querySelectorAll('.ps-card').length") == 1, 60, 0.5)
+
+        browser.call("Page.navigate", url=f"{server}/?page=topics")
+        assert wait_for(lambda: browser.evaluate("!!document.querySelector('[data-testid=stDataFrame] .dvn-scroller')"),
+                        120, 0.5)
+        assert wait_idle(browser)
+        grid = browser.evaluate("""(() => { const s = document.querySelector('[data-testid=stDataFrame] .dvn-scroller');
+            const before = s.scrollWidth; s.scrollLeft = s.scrollWidth;
+            return [before, s.clientWidth, s.scrollLeft]; })()""")
+        time.sleep(0.5)
+        topics_shot = browser.screenshot(ARTIFACTS / "browser_topics.png")
+        text = page_text(browser)
+        assert grid[0] >= 96 * 10 + 300 and grid[2] > 0, grid  # every topic column is reachable by scrolling
+        assert "Deploy" not in text
+
+        browser.call("Page.navigate", url=f"{server}/?page=documents")
+        assert wait_for(lambda: browser.evaluate("!!document.querySelector('[data-testid=stFileUploader]')"), 120, 0.5)
+        assert wait_idle(browser)
+        uploader = browser.evaluate("document.querySelector('[data-testid=stFileUploader]').innerText")
+        button = browser.evaluate("""getComputedStyle(document.querySelector(
+            '[data-testid=stFileUploaderDropzone] button [data-testid=stMarkdownContainer]'), '::after').content""")
+        text = page_text(browser)
+    finally:
+        browser.close()
+    print(f"\nscreenshot: {topics_shot}")
+    assert "Thêm văn bản" in uploader
+    assert not any(w in uploader for w in ("Upload", "Drag and drop", "Browse files", "per file"))
+    assert button == '"Chọn tệp"'
+    assert "Deploy" not in text and "None" not in text

@@ -21,6 +21,7 @@ import pytest
 from filelock import FileLock
 
 from indexer import cli
+from indexer.errors import PolicySearchError
 from indexer.index import embed
 from indexer.index.build import BuildLocked, _hash, build_index
 from indexer.search.engine import Filters, SearchEngine
@@ -198,15 +199,15 @@ def test_failed_write_leaves_the_previous_version_live(index_copy, corpus_copy, 
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(store, "_fsync_tree", disk_full)  # every file written, not yet published
-    with pytest.raises(OSError):
+    with pytest.raises(PolicySearchError, match="disk full") as caught:
         build_index(corpus_copy, index_copy, embedder)
+    assert caught.value.code == "disk_full" and caught.value.hint  # one line with the fix
     assert current_version_path(index_copy) == before
-    assert list((index_copy / "versions").glob(".tmp-*"))  # the abandoned attempt
+    assert not list((index_copy / "versions").glob(".tmp-*"))  # the attempt is removed at once
     assert answers(SearchEngine(index_copy, embedder)) == expected
     monkeypatch.undo()
     report = build_index(corpus_copy, index_copy, embedder)
     assert report.removed_files == [QN_CITY]
-    assert not list((index_copy / "versions").glob(".tmp-*"))  # cleaned by the next build
     assert sorted(p.name for p in (index_copy / "versions").iterdir()) == sorted(
         [before.name, report.version])  # the previous version is kept beside the new one
 

@@ -44,6 +44,7 @@ def test_facets_of_locate_questions():
     assert facets("Ai ký Quyết định 456/QĐ-UBND?") == {"signer"}
     assert facets("Who signed the resolution?") == {"signer"}
     assert facets("chi thi 06 ban hanh ngay nao") == {"date"}
+    assert facets("hồ sơ phải gửi trước ngày nào?") == set()  # a deadline, not the issuing date
     assert facets("Thông tư 56/2025/TT-BCT có hiệu lực từ ngày nào?") == {"effect"}
     assert facets("số hiệu công văn của Bộ Nội vụ") == {"number"}
     assert facets("tỷ lệ đô thị hóa năm 2030") == set()

@@ -193,3 +193,53 @@ def test_disk_full_through_the_cli_is_one_line_on_its_own(small_disk, base, tmp_
     errors = [line for line in lines if "error:" in line]
     assert len(errors) == 1 and errors[0].startswith("error: ") and "disk full" in errors[0]
     assert not list((index / "versions").glob(".tmp-*"))
+
+
+HOSTILE_DOC = ("KẾ HOẠCH\nPhát triển đô thị bền vững\nI. Mục tiêu\n"
+               "1. Tỷ lệ đô thị hóa đạt 60%\uffff vào năm 2030, ![x](http://evil.example/p.png) phủ kín quy hoạch.\n"
+               "=HYPERLINK(\"http://evil.example\",\"bấm vào đây để xem quy hoạch đô thị\")\n"
+               "＝1+1 phát triển nhà ở xã hội cho công nhân tại các khu công nghiệp\n"
+               "- Phát triển hạ tầng giao thông công cộng và không gian ngầm đô thị\n")
+
+
+def test_export_of_a_hostile_document_in_all_five_formats(tmp_path, embedder, capsys):
+    """U+FFFF and formula-like lines in an indexed document: every format is written, no formula live."""
+    import csv
+    import io
+
+    from docx import Document
+    from openpyxl import load_workbook
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "hostile.txt").write_text(HOSTILE_DOC, encoding="utf-8")
+    index = tmp_path / "index"
+    build_index(corpus, index, embedder)
+    signs = ("=", "+", "-", "@", "＝", "＋", "－", "＠")
+    for fmt in ("csv", "xlsx", "docx", "md", "json"):
+        out = tmp_path / f"out.{fmt}"
+        assert main(["export", "đô thị nhà ở quy hoạch", "--format", fmt, "--out", str(out),
+                     "--index-dir", str(index), "--k", "10"]) == 0, capsys.readouterr().err
+        data = out.read_bytes()
+        assert data
+        if fmt == "csv":
+            rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
+            for row in rows:
+                assert not any(cell.lstrip(" ").startswith(signs) for cell in row), row
+            assert any(cell.startswith(("'=HYPERLINK", "'＝1+1")) for row in rows for cell in row)
+        elif fmt == "xlsx":
+            prefixed = 0
+            for row in load_workbook(io.BytesIO(data)).active.iter_rows(min_row=2):
+                for cell in row:
+                    if cell.value is not None:
+                        assert cell.data_type == "s"
+                        if str(cell.value).lstrip(" ").startswith(signs):
+                            assert cell.quotePrefix
+                            prefixed += 1
+            assert prefixed
+        elif fmt == "docx":
+            assert Document(io.BytesIO(data)).paragraphs
+        elif fmt == "md":
+            assert "](http://evil" not in data.decode("utf-8")
+        else:
+            assert isinstance(json.loads(data), list)

@@ -14,9 +14,9 @@ from indexer.index.model_check import MARKER, ModelDamaged, file_records, verify
 from indexer.settings import models_dir
 
 
-def _truncated_copy(tmp_path, keep_bytes: int = 1 << 20):
+def _truncated_copy(tmp_path, keep_bytes: int = 1 << 20, source=None):
     """The real default model folder, its model.safetensors cut after ``keep_bytes``."""
-    source = models_dir() / "multilingual-e5-small"
+    source = source or models_dir() / "multilingual-e5-small"
     if not (source / "model.safetensors").is_file():
         pytest.skip("default model not prepared (make model)")
     target = tmp_path / "e5-damaged"
@@ -71,3 +71,21 @@ def test_recorded_sizes_and_hashes(tmp_path):
     (folder / "tokenizer.json").unlink()
     with pytest.raises(ModelDamaged):
         verify_model_folder(folder)
+
+
+@pytest.mark.model
+def test_prepare_model_converts_a_damaged_default_model_again(tmp_path, monkeypatch, capsys):
+    """`make model` (prepare-model) is the fix the error names: it really repairs the default model."""
+    source = models_dir() / "multilingual-e5-small"
+    if not source.is_dir():
+        pytest.skip("default model not prepared")
+    target = tmp_path / "multilingual-e5-small"
+    _truncated_copy(tmp_path, source=source).rename(target)
+    monkeypatch.setenv("POLICY_MODELS_DIR", str(tmp_path))
+    with pytest.raises(ModelDamaged):
+        ensure_model(resolve_model(None))
+    assert main(["prepare-model"]) == 0
+    assert "model ready" in capsys.readouterr().out
+    verify_model_folder(target, full=True)  # sizes and hashes recorded by the new conversion
+    assert json.loads((target / MARKER).read_text())["files"]["model.safetensors"]["size"] == \
+        (source / "model.safetensors").stat().st_size

@@ -241,7 +241,7 @@ import sys
 from pathlib import Path
 from indexer.index.build import build_index
 from indexer.index.stores import QdrantStore
-from indexer.settings import load_embedder
+from indexer.index.embed import load_embedder
 corpus, index_dir, location = map(Path, sys.argv[1:4])
 build_index(corpus, index_dir, load_embedder(), store=QdrantStore(index_dir, str(location)))
 """
@@ -258,16 +258,20 @@ def test_kill_9_while_writing_a_collection_leaves_the_previous_alias_live(qdrant
         handle.write("\n\nIV. BỔ SUNG\n1. Thí điểm chuyển đổi số tại cấp xã.\n")
     qs.close_client(str(location.resolve()))  # local mode: one process at a time
     collections = location / "collection"
-    proc = subprocess.Popen([sys.executable, "-c", _KILLABLE_BUILD, str(corpus_copy), str(index_dir),
-                             str(location)], cwd=ROOT, stderr=subprocess.DEVNULL)
-    deadline = time.time() + 300
-    while time.time() < deadline and proc.poll() is None:
-        fresh = [p for p in collections.iterdir() if p.name != first.version]
-        if fresh and (fresh[0] / "storage.sqlite").exists():
-            break  # the new collection exists and is being written
-        time.sleep(0.005)
-    proc.send_signal(signal.SIGKILL)
-    assert proc.wait(60) == -signal.SIGKILL, "the build finished before the kill"
+    log_path = corpus_copy.parent / "build-stderr.log"
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen([sys.executable, "-c", _KILLABLE_BUILD, str(corpus_copy), str(index_dir),
+                                 str(location)], cwd=ROOT, stderr=log)
+        deadline = time.time() + 300
+        while time.time() < deadline and proc.poll() is None:
+            fresh = [p for p in collections.iterdir() if p.name != first.version]
+            storage = fresh[0] / "storage.sqlite" if fresh else None
+            if storage and storage.exists() and storage.stat().st_size > 64 * 1024:
+                break  # the new collection is being filled (some points written, not all)
+            time.sleep(0.005)
+        proc.send_signal(signal.SIGKILL)
+        code = proc.wait(60)
+    assert code == -signal.SIGKILL, f"the build ended before the kill: {log_path.read_bytes()[-800:]!r}"
     assert [p.name for p in collections.iterdir() if p.name != first.version]  # left half-written
     after = _backend(location, embedder.model_id)
     assert after.name == first.version == (index_dir / "CURRENT").read_text().strip()
@@ -300,13 +304,13 @@ def test_search_answers_alike_on_both_stores_for_the_dev_queries(qdrant_index, e
     for query in queries:
         a, b = _top(engine, query), _top(on_qdrant, query)
         same_chunks += len({r["chunk_id"] for r in a} & {r["chunk_id"] for r in b})
-        same_docs += len({r["doc_id"] for r in a} & {r["doc_id"] for r in b})
+        same_docs += sum(x["doc_id"] == y["doc_id"] for x, y in zip(a, b))
         if [r["chunk_id"] for r in a] == [r["chunk_id"] for r in b]:
             for x, y in zip(a, b):  # the whole JSON card; the fused score moves a little when
                 # tied clauses deeper in a retriever's top 100 come back in another order
                 assert x | {"score": 0} == y | {"score": 0} and x["score"] == pytest.approx(y["score"], rel=0.02)
-    print(f"\ntop-5 overlap over {len(queries)} dev queries: clauses "
-          f"{same_chunks / (5 * len(queries)):.3f}, documents {same_docs / (5 * len(queries)):.3f}")
+    print(f"\ntop-5 over {len(queries)} dev queries: clause-id overlap "
+          f"{same_chunks / (5 * len(queries)):.3f}, same document at the same rank {same_docs / (5 * len(queries)):.3f}")
     assert same_chunks >= 0.95 * 5 * len(queries)
     for filters in (Filters(provinces=["Lâm Đồng"]), Filters(provinces=["quang ngai"]),
                     Filters(levels=["huyện"]), Filters(year_from=2023, year_to=2024),

@@ -110,3 +110,17 @@ def test_unreachable_generation_endpoint_only_warns():
     b = Answer("câu hỏi", True, [], [])
     generate_safely(b, "http://127.0.0.1:9", None, timeout=2)
     assert b.generated is None and "--llm-model" in b.warnings[0]
+
+
+def test_a_place_inside_an_organisation_name_is_not_a_province_scope():
+    assert find_entities("Ai quyết định cử viên chức Trường Đại học Luật Hà Nội đi học?").provinces == []
+    assert find_entities("UBND Hà Nội và Trường Đại học Luật Hà Nội").provinces == ["Hà Nội"]
+
+
+def test_composite_question_parts():
+    from indexer.features.question import other_parts
+
+    q = understand("Phải nộp hồ sơ trước bao nhiêu ngày và ai lập hồ sơ?")
+    assert q.kind == "actor" and other_parts(q) == ["Phải nộp hồ sơ trước bao nhiêu ngày"]
+    q = understand("Chương trình 42-CTr/HU ban hành ngày nào, căn cứ văn bản nào của Thành ủy")
+    assert q.kind == "fact" and other_parts(q) == ["căn cứ văn bản nào của Thành ủy"]

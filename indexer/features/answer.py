@@ -15,7 +15,6 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from indexer.features.docfacts import document_fact
-from indexer.features.generation import check_citations, generate  # noqa: F401 (re-exported)
 from indexer.features.grounding import Scope, resolve
 from indexer.features.question import Question, expected_units, other_parts, understand
 from indexer.parse.cite import cite_document
@@ -121,10 +120,6 @@ def content_terms(text: str) -> set[str]:
     return {w for w in re.findall(r"\w+", fold(text)) if w not in _CONTENT_STOP and len(w) > 1}
 
 
-def is_cross_document(question: str) -> bool:
-    return understand(question).kind == "comparison"
-
-
 def answer(engine: SearchEngine, question: str, filters: Filters | None = None, k: int = 8,
            max_sentences: int = 3, min_similarity: float | None = None) -> Answer:
     """Answer a question with the asked fact or quoted, cited sentences — or say the documents do not."""
@@ -146,6 +141,12 @@ def answer(engine: SearchEngine, question: str, filters: Filters | None = None, 
     chosen = _best_sentences(engine, q, base.results, threshold, max_sentences)
     if not chosen:
         return _not_found(base)
+    for part in other_parts(q):  # "… bao nhiêu ngày và ai lập hồ sơ?": each part from the same document
+        sub = understand(part)
+        sub.entity = q.entity
+        results = engine.search(part, k=4, filters=Filters(doc_ids=[chosen[0].doc_id]))
+        chosen += [s for s in _best_sentences(engine, sub, results, threshold, 1)
+                   if s.text not in {c.text for c in chosen}]
     base.answered = True
     base.sentences = chosen
     base.message = _direct_answer(q, chosen[0].text)
@@ -327,10 +328,12 @@ def _scored(engine, q: Question, results: list[Result], candidates, limit: int =
         if q.kind == "value":
             bonus += 0.02 * bool(_NUMBER.search(sentence)) + 0.02 * bool(years and any(y in sentence for y in years))
             bonus += 0.04 * bool(units and has_unit(sentence, units))
-        elif q.kind == "actor":
-            bonus += 0.03 * bool(_ACTOR_CUES.search(sentence))
+        elif q.kind == "actor":  # the answer form: a named body with its assignment ("Sở X chủ trì")
+            bonus += 0.03 * bool(_ACTOR_CUES.search(sentence)) + 0.03 * bool(_ACTOR_NAME.search(sentence))
         elif q.kind == "definition":
             bonus += 0.02 * bool(re.search(r"\b(là|được hiểu là)\b", sentence))
+        if q.kind in ("value", "actor") and not basis and results[i].section.startswith("Phần mở đầu"):
+            bonus -= 0.03  # the preamble cites other documents' dates and bodies, not the asked value
         if _is_closing(results[i]):
             bonus -= 0.05  # recipients list and signature block: never the content asked for
         if basis and _BASIS_SENTENCE.match(sentence):

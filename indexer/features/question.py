@@ -84,13 +84,17 @@ def expected_units(text: str) -> str | None:
 
 
 def other_parts(question: Question) -> list[str]:
-    """The parts of a composite question that its document facts do not answer
-    ("… ban hành ngày nào, căn cứ văn bản nào …" → ["căn cứ văn bản nào …"])."""
+    """The parts of a composite question that its main answer does not cover
+    ("… ban hành ngày nào, căn cứ văn bản nào …" → ["căn cứ văn bản nào …"];
+    "… trước bao nhiêu ngày và ai lập hồ sơ?" → the part of the other kind)."""
     parts = [p.strip() for p in re.split(r"[,;?]|\s(?:và|and)\s", question.text) if len(p.strip()) > 8]
-    if len(parts) < 2:
+    asking = [p for p in parts if _QUESTION_WORDS.search(fold(p))]
+    if len(asking) < 2:
         return []
-    return [p for p in parts if _QUESTION_WORDS.search(fold(p)) and
-            not any(re.search(cue, fold(p)) for _name, cue in _FACT_CUES)]
+    if question.kind == "fact":
+        return [p for p in asking if not any(re.search(cue, fold(p)) for _name, cue in _FACT_CUES)]
+    kinds = [classify(fold(p), [], question.entity) for p in asking]
+    return [p for p, k in zip(asking, kinds) if k != question.kind]
 
 
 # -- entities ------------------------------------------------------------------
@@ -248,9 +252,33 @@ def find_provinces(text: str) -> list[str]:
             name = table[spelling]
             if cased and len(spelling) > 4 and not _written_capitalised(text, name):
                 continue  # "hòa bình" (peace) in a question with capitals is not Hòa Bình
+            if _in_organisation_name(text, name):
+                continue  # "Trường Đại học Luật Hà Nội" names a school, not the city's documents
             found.append((m.start(), m.end(), name))
     found.sort()
     return list(dict.fromkeys(name for _s, _e, name in found))
+
+
+_ORGANISATIONS = ("trường", "đại học", "học viện", "bệnh viện", "công ty", "tổng công ty", "ngân hàng",
+                  "cảng", "sân bay", "nhà máy", "viện", "bảo tàng", "nhà hát", "university", "hospital",
+                  "company", "bank", "port", "airport")
+
+
+def _in_organisation_name(text: str, name: str) -> bool:
+    """Whether every mention of a place is the tail of a capitalised organisation name."""
+    mentions = list(re.finditer(re.escape(name), text, re.I))
+    if not mentions:
+        return False
+    for m in mentions:
+        words = text[:m.start()].split()
+        run = []
+        while words and len(run) < 7 and (words[-1][:1].isupper() or words[-1] in ("học", "viện", "ty", "hàng")):
+            run.insert(0, words.pop())
+        while run and not " ".join(run).lower().startswith(_ORGANISATIONS):
+            run.pop(0)  # "… chức Trường Đại học Luật" → "Trường Đại học Luật"
+        if not run or not " ".join(run).lower().startswith(_ORGANISATIONS):
+            return False
+    return True
 
 
 def _written_capitalised(text: str, name: str) -> bool:

@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 
 from indexer.records import Chunk, DocumentMeta
 from indexer.text.normalize import fold
 from indexer.text.segment import bm25_tokens, segment_text
-from indexer.text.stopwords import STOPWORDS
+from indexer.text.stopwords import FOLDED as FOLDED_STOPWORDS, STOPWORDS
 
 # number/symbol as printed: 456/QĐ-UBND, 71/2025/NQ-HĐND, 10989/BNV-TCBC, 136/2024/QH15, 231/CĐ-TTg
 _NUMBER = re.compile(r"(?<![\w/])(\d{1,6})\s*/\s*((?:\d{4}\s*/\s*)?[^\W\d_][\w]*(?:\s*[-–]\s*[\w]+)*)",
@@ -39,8 +40,9 @@ _FACETS = {
     "signer": re.compile(r"\b(ai ky|nguoi ky|ky ban hanh|do ai|who signed|signed by|signer|signatory)\b"),
     "number": re.compile(r"\b(so hieu|so ky hieu|so may|so bao nhieu|ky hieu|document number|"
                          r"reference number|which number)\b"),
-    "date": re.compile(r"\b(ngay nao|ngay bao nhieu|ban hanh ngay|ban hanh khi nao|ngay ban hanh|"
-                       r"ky ngay|when was|what date|date of issue|issued on)\b"),
+    "date": re.compile(r"\b(ban hanh ngay|ban hanh vao ngay|ban hanh khi nao|ban hanh luc nao|ngay ban hanh|"
+                       r"ky ngay|ky ban hanh ngay|ky vao ngay|when was it issued|when was it signed|"
+                       r"date of issue|issued on|issue date)\b"),
     "effect": re.compile(r"\b(hieu luc|thi hanh tu|ap dung tu|take effect|takes effect|effective|"
                          r"in force)\b"),
 }
@@ -61,6 +63,7 @@ class QueryDocuments:
     scores: dict[str, float] = field(default_factory=dict)  # doc id → card match in [0, 1]
     facets: set[str] = field(default_factory=set)  # signer | number | date | effect
     coverage: dict[str, float] = field(default_factory=dict)  # doc id → share of the query's words in its card
+    content: dict[str, int] = field(default_factory=dict)  # doc id → query syllables not on its card
 
 
 def references(query: str) -> tuple[set[str], set[tuple[str, str]]]:
@@ -103,6 +106,9 @@ class DocumentIndex:
                 self.by_number.setdefault(key, set()).add(doc_id)
         tokens = [bm25_tokens(segment_text(card_text(documents[d]))) or [""] for d in self.ids]
         self.words = [{t for t in toks if not t.startswith("~")} for toks in tokens]
+        self.syllables = [{t for t in toks if t.startswith("~")} |
+                          {f"~{w}" for w in re.findall(r"[a-z0-9]+", fold(documents[d].number or ""))}
+                          for d, toks in zip(self.ids, tokens)]
         self.bm25 = bm25s.BM25()
         if self.ids:
             self.bm25.index(tokens, show_progress=False)
@@ -118,6 +124,12 @@ class DocumentIndex:
                 key = number_key(meta.number)
                 if key.split("/")[0] == bare and _type_matches(doc_type, meta.doc_type):
                     found.named.add(doc_id)
+        reference_free = _NUMBER.sub(" ", _PARTY_NUMBER.sub(" ", query))
+        asked = {t for t in tokens if t.startswith("~") and t[1:] not in FOLDED_STOPWORDS and not t[1:].isdigit()
+                 and f"~{t[1:]}" in {f"~{w}" for w in re.findall(r"[^\W_]+", fold(reference_free))}}
+        position = {d: i for i, d in enumerate(self.ids)}
+        for doc_id in found.named:
+            found.content[doc_id] = len(asked - self.syllables[position[doc_id]])
         known = [t for t in tokens if t in self.bm25.vocab_dict] if self.ids else []
         if known:
             scores = self.bm25.get_scores(known)
@@ -125,10 +137,12 @@ class DocumentIndex:
             if top > 0:
                 found.scores = {self.ids[i]: float(scores[i]) / top for i in np.argsort(-scores)[:10]
                                 if scores[i] > 0}
-                words = {t for t in tokens if not t.startswith("~") and t not in STOPWORDS and len(t) > 1}
-                position = {d: i for i, d in enumerate(self.ids)}
+                words = {t for t in tokens if not t.startswith("~") and t not in STOPWORDS and len(t) > 1
+                         and (not t.isascii() or t in self.bm25.vocab_dict)}  # English words: not card words
                 found.coverage = {d: len(words & self.words[position[d]]) / max(1, len(words))
                                   for d in found.scores}
+                for doc_id in found.scores:
+                    found.content.setdefault(doc_id, len(asked - self.syllables[position[doc_id]]))
         return found
 
 
@@ -152,12 +166,14 @@ def facet_chunks(chunks: list[Chunk], meta: DocumentMeta, wanted: set[str]) -> l
         y, m, d = meta.date.split("-")
         probes += [f"ngay{int(d)}thang{int(m)}nam{y}", f"ngay{d}thang{m}nam{y}", f"{d}{m}{y}"]
     if "effect" in wanted:
-        probes += ["cohieuluc", "hieulucthihanh", "hieuluctungay", "hieuluckeTu".lower()]
+        probes.append("naycohieuluc")  # "<Quyết định / Thông tư …> này có hiệu lực (thi hành) kể từ …"
     probes = [p for p in probes if p]
     if not probes:
         return []
     return [c.chunk_id for c in chunks if any(p in _skeleton(c.text) for p in probes)]
 
 
+@lru_cache(maxsize=65536)
 def _skeleton(text: str) -> str:
+    """Folded letters and digits only (cached: facet look-ups scan a document's clauses per query)."""
     return re.sub(r"[^0-9a-z]", "", fold(text))

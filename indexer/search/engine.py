@@ -15,6 +15,7 @@ from indexer.errors import NotFound, QueryError  # noqa: F401 (re-exported)
 from indexer.records import AlsoIn, Context, Filters, Result  # noqa: F401 (re-exported)
 from indexer.search import retrieve
 from indexer.search.documents import DocumentIndex, QueryDocuments, facet_chunks
+from indexer.search.sections import SectionIndex
 from indexer.search.filters import allowed_documents, doc_allowed, document_year  # noqa: F401
 from indexer.search.fusion import RRF_K, WEIGHTS, Weights, add_priors, reciprocal_rank_fusion  # noqa: F401
 from indexer.search.query import (MAX_QUERY_CHARS, expand_query, glossary, prepare_query,  # noqa: F401
@@ -23,6 +24,7 @@ from indexer.search.results import build_results, highlight_spans, make_result, 
 from indexer.search.retrieve import POOL  # noqa: F401
 
 MODES = ("hybrid", "dense", "bm25")
+IDENTITY = {"number", "date", "signer"}  # facets printed by the header and signature blocks
 
 
 class SearchEngine:
@@ -35,7 +37,15 @@ class SearchEngine:
         self._unloadable: str | None = None  # a published version that failed to load
         self._version: Backend = version or open_backend(self.index_dir, embedder.model_id)
         self._documents: tuple[str, DocumentIndex] | None = None
+        self._sections: tuple[str, SectionIndex | None] | None = None
         self.weights = WEIGHTS
+
+    def section_index(self, version: Backend) -> SectionIndex | None:
+        """Breadcrumb index of this version, when the backend keeps its clauses in memory."""
+        if self._sections is None or self._sections[0] != version.name:
+            chunks = getattr(version, "chunks", None)
+            self._sections = (version.name, SectionIndex(chunks) if isinstance(chunks, list) else None)
+        return self._sections[1]
 
     def document_index(self, version: Backend) -> DocumentIndex:
         """Cards and numbers of this version's documents (built once per version)."""
@@ -101,6 +111,10 @@ class SearchEngine:
         lists = [retrieve.dense(version, self.embedder, query, allowed, vector=vector),
                  retrieve.sparse(version, query, allowed, tokens=tokens)]
         weights = [w.dense, w.sparse]
+        sections = self.section_index(version) if w.section else None
+        if sections is not None:
+            lists.append(sections.search(query, retrieve.POOL, allowed))
+            weights.append(w.section)
         docs = self.document_index(version).match(query, tokens)
         focus = self._focus(docs, allowed)
         if focus:
@@ -130,16 +144,21 @@ class SearchEngine:
         described = self._described(docs)
         chunks = version.fetch_chunks([cid for cid, _ in fused])
         priors: dict[str, float] = {}
+        def document_prior(doc_id: str) -> float:
+            return w.named * (doc_id in docs.named) + w.card * (doc_id == described)
+
         for chunk in chunks:
-            prior = w.named * (chunk.doc_id in docs.named) + w.card * (chunk.doc_id == described)
-            if prior:
-                priors[chunk.chunk_id] = prior
+            if document_prior(chunk.doc_id):
+                priors[chunk.chunk_id] = document_prior(chunk.doc_id)
         targets = focus or ({described} if described else set())
-        if docs.facets and targets:
-            for doc_id in targets:
-                for cid in facet_chunks(version.document_chunks(doc_id), version.documents[doc_id],
-                                        docs.facets):
-                    priors[cid] = priors.get(cid, 0.0) + w.facet
+        for doc_id in targets:
+            chunks_of, meta = version.document_chunks(doc_id), version.documents[doc_id]
+            asked = docs.facets or ({"number"} if docs.content.get(doc_id, 1) == 0 else set())
+            if not asked & IDENTITY and docs.content.get(doc_id, 0) >= w.content_syllables:
+                for cid in facet_chunks(chunks_of, meta, IDENTITY):  # a content question
+                    priors[cid] = priors.get(cid, 0.0) - w.identity
+            for cid in facet_chunks(chunks_of, meta, asked):  # the fact asked, or the header of a
+                priors[cid] = document_prior(doc_id) + w.facet  # document the query only names
         return priors
 
     def context(self, chunk_id: str, before: int = 2, after: int = 2) -> Context:

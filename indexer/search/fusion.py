@@ -13,10 +13,14 @@ class Weights:
 
     dense: float = 1.0
     sparse: float = 1.0
+    section: float = 0.0  # breadcrumb BM25 (search/sections.py): off, it trades real-set hit@1 for seeds
     focused: float = 1.0  # retrieval restricted to the documents the query names or describes
     named: float = 0.02  # prior of a clause of a document the query names by its number
-    card: float = 0.01  # prior × the document's card match (0–1)
-    facet: float = 0.02  # a clause printing the asked fact (signer, number, date) of a focused document
+    card: float = 0.0  # prior of the clauses of the document the query describes (card)
+    facet: float = 0.08  # a clause printing the asked fact (signer, number, date) of a focused document
+    identity: float = 0.03  # taken from the clauses printing a named/described document's number, date
+    #                         or signer when the query asks about its content, not its identity
+    content_syllables: int = 1  # query syllables off the document's card that make a content question
     focus_margin: float = 1.5  # a card describes the query's document when it leads the next by this …
     card_coverage: float = 0.5  # … and holds this share of the query's words
 

@@ -41,9 +41,15 @@ def expand_query(query: str) -> str:
     return query if not additions else f"{query} ({'; '.join(dict.fromkeys(additions))})"
 
 
+_REFERENCE = re.compile(r"(\S*\d\S*/\S+)")  # "456/QĐ-UBND", "06-NQ/TW": kept as typed
+
+
 def understand(query: str, stats: QueryStats) -> str:
-    """The query as searched: normalised, accents restored, English terms glossed."""
-    return expand_query(stats.restorer.restore(prepare_query(query)))
+    """The query as searched: normalised, accents restored, English terms glossed. Document
+    numbers and symbols are kept as written (restoration works on the words around them)."""
+    pieces = _REFERENCE.split(prepare_query(query))
+    restored = [p if i % 2 else stats.restorer.restore(p) if p.strip() else p for i, p in enumerate(pieces)]
+    return expand_query(re.sub(r"\s+", " ", " ".join(x.strip() for x in restored if x.strip())))
 
 
 def query_tokens(vocabulary: Container[str], query: str) -> list[str]:

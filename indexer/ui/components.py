@@ -35,7 +35,17 @@ CSS = """<style>
 .ps-ctx {color:#6b7280; font-size:.9rem; padding:.2rem .5rem; margin:.15rem 0;}
 .ps-ctx-current {color:#111; border-left:3px solid #f0b400; background:#fffbea;}
 .ps-group {font-weight:700; color:#1f4e79; margin-bottom:.2rem;}
+[data-testid="stFileUploaderDropzoneInstructions"] {display:none;}
+[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p {display:none;}
+[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"]::after {content:"%(upload_pick)s";}
 </style>"""
+
+
+def css() -> str:
+    """The page's CSS; the upload button's English caption is replaced by the page's label
+    (the widget's label already says which files and how large)."""
+    label = t("upload_pick").replace("\\", "").replace('"', "").replace("<", "")
+    return CSS % {"upload_pick": label}
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&=^\"'])")
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from indexer.parse.cite import format_date
 from indexer.settings import MAX_UPLOAD_BYTES, UPLOAD_TYPES
 from indexer.ui.components import md, show_error
 from indexer.ui.i18n import error_text, missing, t
@@ -64,7 +65,7 @@ def show_missing_index(lib, status) -> None:
     st.markdown(t("build_cmd"))
     st.code(build_command(status.corpus_dir, status.index_dir), language="bash")
     if status.problem is not None:
-        st.text(str(status.problem))
+        st.caption(md(error_text(status.problem)))
     if Path(status.corpus_dir).is_dir() and st.button(t("build_now"), key="build_now"):
         if run_build(lib) is not None:
             st.rerun()
@@ -91,12 +92,20 @@ def status_block(lib, status) -> None:
             rebuild_and_rerun(lib)
 
 
+def cell(meta, column: str):
+    """A document's value for the table (None shows as "chưa ghi"); dates as 22/9/2022."""
+    if column == "warnings":
+        return "; ".join(str(w) for w in meta.warnings) or None
+    if column == "date":
+        return format_date(meta.date)
+    return getattr(meta, column, None)
+
+
 def documents_table(lib, status) -> None:
     import pandas as pd
 
     st.subheader(t("docs_table"))
-    records = [{t(f"col_{c}"): ("; ".join(str(w) for w in m.warnings) or None if c == "warnings"
-                                else getattr(m, c, None)) for c in COLUMNS} for m in lib.documents()]
+    records = [{t(f"col_{c}"): cell(m, c) for c in COLUMNS} for m in lib.documents()]
     widths = {"title": "large", "warnings": "medium", "issuer": "medium", "file": "medium"}
     st.dataframe(pd.DataFrame(records, columns=[t(f"col_{c}") for c in COLUMNS]), hide_index=True,
                  key="documents_table", placeholder=t("missing"),

@@ -13,8 +13,8 @@ from indexer.ui.components import (card_from_evidence, doc_label, documents_by_i
 from indexer.ui.i18n import lang, t
 
 MAX_EVIDENCE = 60
-COLUMN_PX = 96  # width of one topic column
-INDEX_PX = 300  # width of the row labels
+COLUMN_PX = 116  # width of one topic column
+INDEX_PX = 280  # width of the row labels
 
 
 def topic_label(topic) -> str:
