@@ -196,14 +196,19 @@ def read_manifest(version_path: Path) -> Manifest:
         raise IndexCorrupt(f"Malformed manifest in {version_path}: {exc}") from exc
 
 
+def live_manifest(index_dir: Path) -> tuple[Path, Manifest]:
+    """The live version's folder and manifest; errors carry the rebuild hint."""
+    path = current_version_path(index_dir)
+    try:
+        return path, read_manifest(path)
+    except IndexProblem as exc:
+        raise _with_hint(exc, index_dir) from exc
+
+
 def load_index(index_dir: Path, expected_model_id: str | None = None) -> IndexVersion:
     """Load the live version; clear errors for a missing, mismatched or damaged index."""
     index_dir = Path(index_dir)
-    path = current_version_path(index_dir)
-    try:
-        manifest = read_manifest(path)
-    except IndexProblem as exc:
-        raise _with_hint(exc, index_dir) from exc
+    path, manifest = live_manifest(index_dir)
     if expected_model_id and manifest.model_id != expected_model_id:
         raise IndexMismatch(
             f"The index in {index_dir} was built with model '{manifest.model_id}', "
@@ -424,11 +429,7 @@ class Catalog:
 def load_catalog(index_dir: Path) -> Catalog:
     """The live version's manifest, documents and clauses; the same errors as `load_index`."""
     index_dir = Path(index_dir)
-    path = current_version_path(index_dir)
-    try:
-        manifest = read_manifest(path)
-    except IndexProblem as exc:
-        raise _with_hint(exc, index_dir) from exc
+    path, manifest = live_manifest(index_dir)
     if manifest.store == "qdrant":  # documents and clauses live in Qdrant
         from indexer.index.qdrant_backend import open_qdrant
 
