@@ -3,7 +3,7 @@
 Parses every file of a folder with the per-file pipeline (read → clean → structure →
 metadata → clauses; no embedding, no index) and compares the fields `docs --json`
 prints with ``realdocs/metadata.jsonl`` (and the five seeds with
-``benchmarks/data/seeds_metadata.jsonl``).
+``benchmarks/truth/seeds_metadata.jsonl``).
 
 Matching rules (from the realdocs README, made explicit):
 * number: equal after removing all whitespace (case kept: "NQ-HĐND" ≠ "nq-hđnd");
@@ -34,7 +34,7 @@ FIELDS = ["doc_type", "number", "date", "issuer", "issuer_parent", "level", "pro
           "signer", "signer_title", "title", "structure"]
 NAME_FIELDS = {"doc_type", "issuer", "issuer_parent", "province", "signer", "signer_title"}
 RESULTS = ROOT / "benchmarks" / "results" / "eval_metadata.json"
-SEEDS_TRUTH = ROOT / "benchmarks" / "data" / "seeds_metadata.jsonl"
+SEEDS_TRUTH = ROOT / "benchmarks" / "truth" / "seeds_metadata.jsonl"
 
 
 def shared_dir() -> Path:
