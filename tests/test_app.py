@@ -18,7 +18,7 @@ import tomllib
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from conftest import CORPUS, ROOT, THUY_NGUYEN
+from conftest import CORPUS, ROOT
 from indexer.features.export import ExportRow, to_csv, to_xlsx
 
 APP = ROOT / "app.py"
@@ -71,7 +71,6 @@ def field(card: str, name: str) -> str:
     return html.unescape(re.sub(r"<[^>]+>", "", m.group(1))) if m else ""
 
 
-@model
 def unmd(text: str) -> str:
     """Markdown source as the reader sees it (backslash escapes removed)."""
     return re.sub(r"\\(.)", r"\1", text)
@@ -172,32 +171,6 @@ def test_tick_keeps_across_searches_then_export(env):
     at.text_input(key="q").input("không gian ngầm")
     rerun(at)
     assert at.checkbox(key=next(c.key for c in at.checkbox if c.key.startswith("pick:s:1:"))).value is True
-
-
-@model
-def test_answer_cites_numbered_cards(env):
-    at = start()
-    go(at, "answer")
-    at.text_input(key="question").input("Thủy Nguyên phấn đấu tỷ lệ đô thị hóa năm 2030 đạt bao nhiêu?")
-    rerun(at)
-    [answer] = [m.value for m in at.markdown if 'class="ps-answer"' in m.value]
-    assert "74 - 76%" in answer
-    refs = [int(n) for n in re.findall(r'href="#card-(\d+)"', answer)]
-    assert refs
-    ids = [int(n) for c in cards(at) for n in re.findall(r'id="card-(\d+)"', c)]
-    assert set(refs) <= set(ids)
-    cited = cards(at)[refs[0] - 1]
-    assert "Thủy Nguyên" in field(cited, "cite")
-    # a sentence of the answer can be exported on its own
-    at.checkbox(key=next(c.key for c in at.checkbox if c.key.startswith("pick:as:0:"))).check()
-    rerun(at)
-    [row] = at.session_state["export"]
-    assert "74 - 76%" in row["text"] and row["file"] == THUY_NGUYEN
-
-    at.text_input(key="question").input("Công thức nấu phở bò ngon nhất?")
-    rerun(at)
-    assert [i.value for i in at.info] == ["Không tìm thấy câu trả lời trong các văn bản."]
-    assert not [m for m in at.markdown if 'class="ps-answer"' in m.value]
 
 
 @model
@@ -426,20 +399,6 @@ def test_export_list_survives_a_reload(env):
 
 
 @model
-def test_answer_address_is_shareable(env):
-    question = "Thủy Nguyên phấn đấu tỷ lệ đô thị hóa năm 2030 đạt bao nhiêu?"
-    at = start()
-    go(at, "answer")
-    at.text_input(key="question").input(question)
-    rerun(at)
-    assert at.query_params["page"] == "answer" and at.query_params["q"] == question
-    shared = start(page="answer", q=question)
-    assert shared.text_input(key="question").value == question
-    [answer] = [m.value for m in shared.markdown if 'class="ps-answer"' in m.value]
-    assert "74 - 76%" in answer
-
-
-@model
 def test_province_filter_without_diacritics_and_year_filter_counts_undated(env):
     at = start(q="tỷ lệ đô thị hóa")
     box = at.sidebar.multiselect(key="f_province")
@@ -470,101 +429,3 @@ def test_topic_row_selector_follows_the_view_and_table_is_not_clipped(env):
     assert len(widths) == n_topics and all(isinstance(w, int) and w >= 80 for w in widths)  # no squeezing
     assert columns["_index"].get("pinned") is True  # row labels stay while the table scrolls sideways
     assert any("kéo ngang" in c.value for c in at.caption)
-
-
-@pytest.fixture(scope="module")
-def hostile_index(tmp_path_factory, embedder):
-    """A real index of one document whose header and name are Markdown images."""
-    from indexer.api import Library
-
-    root = tmp_path_factory.mktemp("hostile")
-    corpus, index = root / "corpus", root / "index"
-    corpus.mkdir()
-    (corpus / "![i](http:127.0.0.1:9:f.png).txt").write_text(
-        "UBND TỈNH QUẢNG NGÃI\n![x](http://127.0.0.1:9/p.png)\nKẾ HOẠCH\n"
-        "Phát triển đô thị ![t](http://127.0.0.1:9/t.png)\n\nI. MỤC TIÊU\n"
-        "1. Phát triển không gian ngầm đô thị ![z](http://127.0.0.1:9/z.png) đến năm 2030.\n"
-        "2. Xây dựng 15 công viên chống ngập <img src=x onerror=alert(1)> cho khu dân cư.\n",
-        encoding="utf-8")
-    for year, place in ((2021, "HÀ TĨNH"), (2024, "LÂM ĐỒNG")):
-        (corpus / f"kh-{year}.txt").write_text(
-            f"UBND TỈNH {place}\nSố: 1/KH-UBND\n{place.title()}, ngày 2 tháng 3 năm {year}\nKẾ HOẠCH\n"
-            f"Phát triển đô thị\n\nI. MỤC TIÊU\n1. Phát triển giao thông công cộng đến năm 2030.\n",
-            encoding="utf-8")
-    Library(index_dir=index, corpus_dir=corpus).build()
-    return index, corpus
-
-
-@model
-def test_year_filter_says_how_many_undated_documents_it_leaves_out(hostile_index, tmp_path, monkeypatch):
-    index, corpus = hostile_index
-    monkeypatch.setattr("indexer.ui.state.session_dir", lambda: tmp_path)
-    monkeypatch.setenv("POLICY_INDEX_DIR", str(index))
-    monkeypatch.setenv("POLICY_CORPUS_DIR", str(corpus))
-    at = start(q="phát triển đô thị")
-    assert {"2021" in field(c, "cite") or "2024" in field(c, "cite") for c in cards(at)} == {True, False}
-    assert any("1 văn bản không ghi ngày" in c.value for c in at.sidebar.caption)
-    at.sidebar.slider(key="f_years").set_value((2022, 2024))
-    rerun(at)
-    assert [c.value for c in at.sidebar.caption if "không ghi ngày" in c.value] == [
-        "Lọc theo năm bỏ qua 1 văn bản không ghi ngày ban hành."]
-    assert cards(at) and all("2024" in field(c, "cite") for c in cards(at))
-
-
-def rendered_texts(at: AppTest) -> list[str]:
-    """Every Markdown source the page sent (markdown, captions, alerts, labels)."""
-    out = [e.value for kind in ("markdown", "caption", "warning", "info", "error", "success", "subheader")
-           for e in getattr(at, kind)]
-    out += [w.label for w in [*at.checkbox, *at.expander, *at.button, *at.text_input, *at.selectbox]]
-    return out
-
-
-def assert_no_live_markup(at: AppTest) -> None:
-    for text in rendered_texts(at):
-        assert not re.search(r"(?<!\\)!\[", text), text  # no "![" left as Markdown
-        assert "<img" not in text and "<svg" not in text, text
-
-
-@model
-def test_document_text_and_file_names_never_render_as_markup(hostile_index, tmp_path, monkeypatch):
-    index, corpus = hostile_index
-    monkeypatch.setattr("indexer.ui.state.session_dir", lambda: tmp_path)
-    live = tmp_path / "corpus"
-    shutil.copytree(corpus, live)
-    (live / "![n](http:127.0.0.1:9:new.png).md").write_text("KẾ HOẠCH\nI. MỤC TIÊU\n1. Mới.\n", encoding="utf-8")
-    monkeypatch.setenv("POLICY_INDEX_DIR", str(index))
-    monkeypatch.setenv("POLICY_CORPUS_DIR", str(live))
-    at = start(q="không gian ngầm")
-    found = cards(at)
-    assert found and "![t](http://127.0.0.1:9/t.png)" in field(found[0], "doc")  # shown, as text
-    assert_no_live_markup(at)
-    at.session_state[at.expander[0].key] = True  # open "show in document"
-    rerun(at)
-    assert_no_live_markup(at)
-    for page in ("topics", "compare", "documents"):
-        go(at, page)
-        if page == "compare":
-            at.text_input(key="cmp_q").input("không gian ngầm")
-            rerun(at)
-        assert_no_live_markup(at)
-    [warning] = [w.value for w in at.warning]
-    assert "![n](http:127.0.0.1:9:new.png).md" in unmd(warning)  # the new file is named, as text
-
-
-@model
-def test_export_page_renders_hostile_rows(env, tmp_path, monkeypatch):
-    from indexer.ui import state
-
-    monkeypatch.setattr(state, "session_dir", lambda: tmp_path)
-    rows = [ExportRow(citation="=HYPERLINK(\"http://x\")", text="＝1+1 \uffff\ufffe tỷ lệ", chunk_id="a",
-                      note="![x](http://127.0.0.1:9/p.png)").to_dict(),
-            ExportRow(citation="c2", text="- Tỷ lệ đô thị hóa", chunk_id="b").to_dict()]
-    state.save_rows("hostile-session", rows)
-    at = start(page="export", s="hostile-session")
-    listed = [m.value for m in at.markdown if 'class="ps-rank">' in m.value]
-    assert len(listed) == 2
-    buttons = [b.label for b in at.get("download_button")]
-    failed = [c.value for c in at.caption if "Không tạo được tệp" in c.value]
-    assert len(buttons) + len(failed) == 5 and "Tải CSV" in buttons
-    assert all(len(line.splitlines()) == 1 for line in failed)
-    assert_no_live_markup(at)

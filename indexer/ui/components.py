@@ -31,6 +31,9 @@ CSS = """<style>
 .ps-also {font-size:.8rem; color:#5b6775; margin-top:.3rem;}
 .ps-answer {border-left:4px solid #2e7d32; background:#f1f8f1; padding:.6rem .9rem; border-radius:4px; margin-bottom:.6rem;}
 .ps-answer p {margin:.25rem 0;}
+.ps-generated {border-left:4px solid #b26a00; background:#fff7ec; padding:.6rem .9rem; border-radius:4px; margin-bottom:.6rem;}
+.ps-table {border-collapse:collapse; margin-bottom:.8rem; font-size:.9rem;}
+.ps-table th, .ps-table td {border:1px solid #d0d7de; padding:.3rem .5rem; text-align:left; vertical-align:top;}
 .ps-ref {font-weight:700; text-decoration:none;}
 .ps-ctx {color:#6b7280; font-size:.9rem; padding:.2rem .5rem; margin:.15rem 0;}
 .ps-ctx-current {color:#111; border-left:3px solid #f0b400; background:#fffbea;}
