@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import streamlit as st
 
-from indexer.features.export import ExportRow, make_row
+from indexer.features.export import ExportRow, make_row, row_from_result
 from indexer.parse.cite import format_date
 from indexer.text.normalize import fold
 from indexer.ui import state
@@ -143,7 +143,7 @@ def card_from_result(result, documents: Mapping, note: str) -> Card:
     also = [_also(a) for a in (result.also_in or [])]
     if also:
         notes.append(f"{t('also_in')}: " + "; ".join(a for a in also if a))
-    row = _row(documents.get(result.doc_id), result, note)
+    row = row_from_result(result, documents, note)
     return Card(chunk_id=result.chunk_id, section=result.section, text=result.text,
                 citation=result.citation, row=row, spans=list(result.highlights or []),
                 rank=result.rank, title=result.title, meta=info, notes=notes)
@@ -163,15 +163,6 @@ def card_from_evidence(evidence, doc_id: str, documents: Mapping, note: str, how
 def _also(item) -> str:
     get = item.get if isinstance(item, Mapping) else (lambda k: getattr(item, k, None))
     return str(get("citation") or get("file") or "")
-
-
-def _row(meta, result, note: str) -> ExportRow:
-    row = make_row(meta, citation=result.citation, text=result.text, section=result.section,
-                   doc_id=result.doc_id, chunk_id=result.chunk_id, note=note)
-    if meta is None:  # the result carries most of the metadata itself
-        row.file, row.title, row.province = result.file, result.title, result.province
-        row.issuer, row.number, row.date = result.issuer, result.number, result.date
-    return row
 
 
 def card_html(card: Card, anchor: bool = True) -> str:
