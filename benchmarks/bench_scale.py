@@ -34,7 +34,7 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from benchmarks.harness import ROOT
+from benchmarks.harness import ROOT, write_results
 
 import numpy as np
 
@@ -196,10 +196,7 @@ def main() -> None:
               "tokens": "real clause token lists varied (80% kept, 10 random real tokens, 1 of 50k place tokens)",
               "timed_path": "dense top-100 + sparse top-100 + RRF + fetch top-10 clauses (no query embedding)",
               "qdrant_mode": "client local mode (path=...), not a server", "runs": runs}
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
-    print(f"written {out}")
+    write_results("bench_scale", report, args.out)
 
 
 if __name__ == "__main__":

@@ -29,7 +29,7 @@ import unicodedata
 from collections import defaultdict
 from pathlib import Path
 
-from benchmarks.harness import ROOT
+from benchmarks.harness import ROOT, write_results
 
 from indexer.index.build import build_index
 from indexer.index.stores import make_store
@@ -265,10 +265,7 @@ def main() -> None:
         report["sets"][name] = {"documents": len(engine.version.documents),
                                 "clauses": engine.version.manifest.n_chunks, "n_queries": len(queries),
                                 "systems": systems, "latency": timing}
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
-    print(f"written {out}")
+    write_results("eval_retrieval", report, args.out)
 
 
 if __name__ == "__main__":
