@@ -20,6 +20,8 @@ from indexer.features.question import Question, expected_units, other_parts, und
 from indexer.parse.cite import cite_document
 from indexer.search.engine import Filters, Result, SearchEngine
 from indexer.text.normalize import fold
+from indexer.text.sentences import split_sentences  # noqa: F401 (re-exported)
+from indexer.text.stopwords import FOLDED as FOLDED_STOPWORDS
 
 # Calibrated on questions the corpus answers and questions it cannot (tests/test_answer.py):
 # a best-sentence similarity below this means "not found". Cross-language similarities are
@@ -39,10 +41,7 @@ FIELD_LABELS = {
            "doc_type": "Document type", "validity": "Effect"},
 }
 
-_SENTENCE_END = re.compile(r"(?<=[.;!?])\s+(?=[\"“(]?[A-ZĐÀ-Ỹ0-9-])|\n+")
-_CONTENT_STOP = {"va", "cua", "cac", "nhung", "cho", "voi", "trong", "duoc", "la", "co", "den", "ve",
-                 "theo", "de", "tu", "tai", "mot", "nay", "do", "nhu", "nao", "gi", "bao", "nhieu",
-                 "thi", "nam", "the", "of", "and", "in", "what", "which", "how", "is"}
+_CONTENT_STOP = FOLDED_STOPWORDS | {"nam"}  # "năm" (year) is in most questions
 _NUMBER = re.compile(r"\d")
 _BASIS_QUESTION = re.compile(r"\b(can cu|dua tren|thuc hien (van ban|nghi quyet|chuong trinh|ke hoach) nao|"
                              r"based on|pursuant to|legal basis|implements which)\b")
@@ -108,12 +107,6 @@ class Answer:
             lines.append(self.results_label + ":")
             lines += [f"  {r.rank}. {r.citation}: {r.text[:160]}" for r in self.results[:3]]
         return "\n".join(lines)
-
-
-def split_sentences(text: str) -> list[str]:
-    """Sentences of a clause; numbers such as 13,3-16% or 5.000 ha stay whole."""
-    parts = [p.strip(" -–+•\t") for p in _SENTENCE_END.split(text)]
-    return [p for p in parts if len(p) >= 15]
 
 
 def content_terms(text: str) -> set[str]:
