@@ -21,6 +21,15 @@ _ZONE_GROUPS = {"preamble": -1, "closing": -2, "en": -4}
 SEPARATOR = " › "
 
 _SENTENCE_BREAK = re.compile(r"(?<=[.;!?…])\s+(?=\S)")
+# The first line of a document's body (Nghị định 30/2020, Phụ lục I: after the header's issuer,
+# number, place and date, type and trích yếu come the addressees, the legal bases or the text)
+_BODY_START = re.compile(r"^\W*(?:Kính gửi|Căn cứ|Thực hiện|Theo đề nghị|Xét\s|Để\s|Nhằm\s|Trong\s|"
+                         r"Ngày\s+\d|Vừa qua|Hiện nay|Sau khi|Điều\s+1\b|Chương\s+I\b|Phần\s+(?:I|thứ)\b|"
+                         r"Mục\s+1\b|[IVX]+\s*[.:]|\d+\s*[.)]|[a-zđ]\)|[-–+•]\s|.*\bđiện\s*:\s*$)", re.I)
+_TYPE_HEADING = re.compile(r"^\W*(?:QUYẾT ĐỊNH|NGHỊ QUYẾT|NGHỊ ĐỊNH|THÔNG TƯ|CHỈ THỊ|KẾ HOẠCH|CHƯƠNG TRÌNH(?: HÀNH ĐỘNG)?|"
+                           r"THÔNG BÁO|CÔNG ĐIỆN|QUY ĐỊNH|QUY CHẾ|HƯỚNG DẪN|BÁO CÁO|TỜ TRÌNH|ĐỀ ÁN|LUẬT|"
+                           r"PHƯƠNG ÁN|VĂN BẢN HỢP NHẤT)\W*$")
+_HEADER_LINE_CHARS = 250  # a longer line is prose, not a header item
 
 
 @dataclass
@@ -42,6 +51,7 @@ class _Piece:
     labels: list[str]
     zone: str
     group: int  # pieces merge only within the same group (same parent section)
+    header: bool = False  # the document's header block: kept whole, nothing joins it
 
 
 def chunk_document(doc_id: str, text: str, sections: list[Section],
@@ -49,13 +59,39 @@ def chunk_document(doc_id: str, text: str, sections: list[Section],
     """Clauses of one document, in reading order."""
     config = config or DEFAULT_CONFIG
     pieces = [p for i, s in enumerate(sections) for p in _pieces(text, sections, i, config)]
-    pieces = _merge_small(text, pieces, config)
+    pieces = _merge_small(text, _header_piece(text, pieces, config), config)
     return [
         Chunk(chunk_id=f"{doc_id}:{n:04d}", doc_id=doc_id, ordinal=n, section=p.section,
               section_labels=p.labels, text=text[p.start:p.end], start=p.start, end=p.end,
               zone=p.zone)
         for n, p in enumerate(pieces)
     ]
+
+
+def header_end(text: str, limit: int) -> int:
+    """End of the document's header block: the short lines before the first body line. The
+    line after the type heading ("KẾ HOẠCH", "QUYẾT ĐỊNH") is the trích yếu, whatever it starts with."""
+    end, pos, after_type = 0, 0, False
+    for line in text[:limit].split("\n"):
+        stripped = line.strip()
+        if stripped and not after_type and (_BODY_START.match(stripped) or len(stripped) > _HEADER_LINE_CHARS):
+            break
+        pos += len(line) + 1
+        if stripped:
+            end = pos - 1
+            after_type = _TYPE_HEADING.match(stripped) is not None
+    return min(end, len(text))
+
+
+def _header_piece(text: str, pieces: list[_Piece], config: ChunkConfig) -> list[_Piece]:
+    """The header block (issuer, number, place and date, type, trích yếu or V/v) as one clause,
+    so that what identifies a document is found and quoted together."""
+    end = header_end(text, int(config.max_chars * 1.5))
+    inside = [p for p in pieces if p.start < end]
+    if len(inside) < 2 or any(p.end > end + 1 for p in inside):
+        return pieces
+    head = _Piece(inside[0].start, max(p.end for p in inside), PREAMBLE_SECTION, [], "preamble", -1, True)
+    return [head] + pieces[len(inside):]
 
 
 def _pieces(text: str, sections: list[Section], index: int, config: ChunkConfig) -> list[_Piece]:
@@ -150,7 +186,7 @@ def _merge_small(text: str, pieces: list[_Piece], config: ChunkConfig) -> list[_
         prev = merged[-1] if merged else None
         small = piece.end - piece.start < config.min_chars
         prev_small = prev is not None and prev.end - prev.start < config.min_chars
-        if prev and prev.group == piece.group and (small or prev_small) \
+        if prev and prev.group == piece.group and (small or prev_small) and not prev.header \
                 and piece.end - prev.start <= config.max_chars:
             if prev_small and not small and prev.zone == "body":
                 prev.section, prev.labels = piece.section, piece.labels

@@ -64,6 +64,19 @@ class QueryDocuments:
     facets: set[str] = field(default_factory=set)  # signer | number | date | effect
     coverage: dict[str, float] = field(default_factory=dict)  # doc id → share of the query's words in its card
     content: dict[str, int] = field(default_factory=dict)  # doc id → query syllables not on its card
+    residual: dict[str, list[str]] = field(default_factory=dict)  # doc id → query tokens off its card
+
+    def targets(self, margin: float, coverage: float, most: int = 3) -> set[str]:
+        """Documents the query is about: those it names, else the few whose cards lead the rest
+        by ``margin`` (several for a comparison of documents) and hold ``coverage`` of its words."""
+        if self.named:
+            return set(self.named)
+        ranked = sorted(self.scores.items(), key=lambda kv: -kv[1])[:most + 1]
+        for cut in range(1, min(most, len(ranked)) + 1):
+            after = ranked[cut][1] if cut < len(ranked) else 0.0
+            if ranked[cut - 1][1] >= margin * after:
+                return {d for d, _ in ranked[:cut] if self.coverage.get(d, 0.0) >= coverage}
+        return set()
 
 
 def references(query: str) -> tuple[set[str], set[tuple[str, str]]]:
@@ -143,6 +156,9 @@ class DocumentIndex:
                                   for d in found.scores}
                 for doc_id in found.scores:
                     found.content.setdefault(doc_id, len(asked - self.syllables[position[doc_id]]))
+        for doc_id in set(found.named) | set(found.scores):
+            card = self.words[position[doc_id]] | self.syllables[position[doc_id]]
+            found.residual[doc_id] = [t for t in tokens if t not in card]
         return found
 
 

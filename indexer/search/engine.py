@@ -121,12 +121,24 @@ class SearchEngine:
             lists += [retrieve.dense(version, self.embedder, query, focus, n=retrieve.POOL // 2, vector=vector),
                       retrieve.sparse(version, query, focus, n=retrieve.POOL // 2, tokens=tokens)]
             weights += [w.focused, w.focused]
+        if w.residual:
+            for doc_id in self._targets(docs, allowed):
+                residual = docs.residual.get(doc_id) or []
+                if residual:
+                    lists.append(retrieve.sparse(version, query, {doc_id}, n=retrieve.POOL // 2,
+                                                 tokens=residual))
+                    weights.append(w.residual)
         fused = reciprocal_rank_fusion(lists, weights=weights)
         return add_priors(fused, self._priors(version, fused, docs, focus))
 
     def _focus(self, docs: QueryDocuments, allowed: set[str] | None) -> set[str]:
         """Documents the query names by number (searched again on their own)."""
         return set(docs.named) if allowed is None else docs.named & allowed
+
+    def _targets(self, docs: QueryDocuments, allowed: set[str] | None) -> set[str]:
+        """Documents named or clearly described, searched again with the words off their cards."""
+        found = docs.targets(self.weights.focus_margin, self.weights.target_coverage)
+        return found if allowed is None else found & allowed
 
     def _described(self, docs: QueryDocuments) -> str | None:
         """The document the query describes, when its card clearly leads the others."""
@@ -151,6 +163,8 @@ class SearchEngine:
             if document_prior(chunk.doc_id):
                 priors[chunk.chunk_id] = document_prior(chunk.doc_id)
         targets = focus or ({described} if described else set())
+        if w.facet_targets:
+            targets = targets | self._targets(docs, None)
         for doc_id in targets:
             chunks_of, meta = version.document_chunks(doc_id), version.documents[doc_id]
             asked = docs.facets or ({"number"} if docs.content.get(doc_id, 1) == 0 else set())

@@ -20,6 +20,9 @@ class Weights:
     facet: float = 0.08  # a clause printing the asked fact (signer, number, date) of a focused document
     identity: float = 0.03  # taken from the clauses printing a named/described document's number, date
     #                         or signer when the query asks about its content, not its identity
+    residual: float = 2.0  # in-document BM25 of the query words off a targeted document's card
+    target_coverage: float = 0.4  # share of the query's words a card holds to be a target
+    facet_targets: float = 1.0  # the asked facts are looked for in every targeted document
     content_syllables: int = 1  # query syllables off the document's card that make a content question
     focus_margin: float = 1.5  # a card describes the query's document when it leads the next by this …
     card_coverage: float = 0.5  # … and holds this share of the query's words
