@@ -43,6 +43,11 @@ _FACETS = {
     "date": re.compile(r"\b(ban hanh ngay|ban hanh vao ngay|ban hanh khi nao|ban hanh luc nao|ngay ban hanh|"
                        r"ky ngay|ky ban hanh ngay|ky vao ngay|when was it issued|when was it signed|"
                        r"date of issue|issued on|issue date)\b"),
+    # the body leading a task (Nghị định 30/2020: "Sở X chủ trì, phối hợp với …")
+    "lead": re.compile(r"\b((co quan|don vi|so|bo|nganh|ai|to chuc) nao[\w ]{0,30}(chu tri|dau moi|tham muu)|"
+                       r"(chu tri|dau moi)[\w ]{0,20}(la ai|la co quan nao|la don vi nao)|"
+                       r"(which|what) (agency|body|department|ministry|authority|unit)[\w ]{0,30}"
+                       r"(lead|leads|in charge|responsible)|who (leads|is in charge)|lead agency)\b"),
     "effect": re.compile(r"\b(hieu luc|thi hanh tu|ap dung tu|take effect|takes effect|effective|"
                          r"in force)\b"),
 }
@@ -61,7 +66,7 @@ class QueryDocuments:
 
     named: set[str] = field(default_factory=set)  # doc ids whose number the query writes
     scores: dict[str, float] = field(default_factory=dict)  # doc id → card match in [0, 1]
-    facets: set[str] = field(default_factory=set)  # signer | number | date | effect
+    facets: set[str] = field(default_factory=set)  # signer | number | date | effect | lead
     coverage: dict[str, float] = field(default_factory=dict)  # doc id → share of the query's words in its card
     content: dict[str, int] = field(default_factory=dict)  # doc id → query syllables not on its card
     residual: dict[str, list[str]] = field(default_factory=dict)  # doc id → query tokens off its card
@@ -182,7 +187,9 @@ def facet_chunks(chunks: list[Chunk], meta: DocumentMeta, wanted: set[str]) -> l
         y, m, d = meta.date.split("-")
         probes += [f"ngay{int(d)}thang{int(m)}nam{y}", f"ngay{d}thang{m}nam{y}", f"{d}{m}{y}"]
     if "effect" in wanted:
-        probes.append("naycohieuluc")  # "<Quyết định / Thông tư …> này có hiệu lực (thi hành) kể từ …"
+        probes.append("naycohieuluc")
+    if "lead" in wanted:
+        probes += ["chutri", "daumoi"]  # "<Quyết định / Thông tư …> này có hiệu lực (thi hành) kể từ …"
     probes = [p for p in probes if p]
     if not probes:
         return []

@@ -7,6 +7,8 @@ talks to the index only through the `index.backend.Backend` protocol.
 from __future__ import annotations
 
 import threading
+
+import numpy as np
 from pathlib import Path
 
 from indexer.index.backend import Backend, live_version_name, open_backend
@@ -121,13 +123,21 @@ class SearchEngine:
             lists += [retrieve.dense(version, self.embedder, query, focus, n=retrieve.POOL // 2, vector=vector),
                       retrieve.sparse(version, query, focus, n=retrieve.POOL // 2, tokens=tokens)]
             weights += [w.focused, w.focused]
-        if w.residual:
+        encoded: dict[str, np.ndarray] = {}
+        if w.residual or w.residual_dense:
             for doc_id in self._targets(docs, allowed):
                 residual = docs.residual.get(doc_id) or []
                 if residual:
                     lists.append(retrieve.sparse(version, query, {doc_id}, n=retrieve.POOL // 2,
                                                  tokens=residual))
                     weights.append(w.residual)
+                text = " ".join(t.replace("_", " ") for t in residual if not t.startswith("~"))
+                if w.residual_dense and len(text.split()) >= 2:
+                    if text not in encoded:
+                        encoded[text] = retrieve.encode(self.embedder, text)
+                    lists.append(retrieve.dense(version, self.embedder, text, {doc_id}, n=retrieve.POOL // 2,
+                                                vector=encoded[text]))
+                    weights.append(w.residual_dense)
         fused = reciprocal_rank_fusion(lists, weights=weights)
         return add_priors(fused, self._priors(version, fused, docs, focus))
 

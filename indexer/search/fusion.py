@@ -21,6 +21,7 @@ class Weights:
     identity: float = 0.03  # taken from the clauses printing a named/described document's number, date
     #                         or signer when the query asks about its content, not its identity
     residual: float = 2.0  # in-document BM25 of the query words off a targeted document's card
+    residual_dense: float = 2.0  # in-document dense search with those words
     target_coverage: float = 0.4  # share of the query's words a card holds to be a target
     facet_targets: float = 1.0  # the asked facts are looked for in every targeted document
     content_syllables: int = 1  # query syllables off the document's card that make a content question
