@@ -192,7 +192,8 @@ class SearchEngine:
         if not found:
             raise NotFound(f"unknown clause {chunk_id}", "take a clause id from search results or `chunks DOC_ID`")
         chunk = found[0]
-        same_doc = version.document_chunks(chunk.doc_id)
+        same_doc = [c for c in version.document_chunks(chunk.doc_id)  # the site's block is no neighbour
+                    if c.zone != "site" or c.chunk_id == chunk_id]
         pos = next(i for i, c in enumerate(same_doc) if c.chunk_id == chunk_id)
         meta = version.documents[chunk.doc_id]
         section = [c for c in same_doc if c.section == chunk.section]
