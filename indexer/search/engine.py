@@ -16,7 +16,7 @@ from indexer.parse.cite import cite
 from indexer.errors import NotFound, QueryError  # noqa: F401 (re-exported)
 from indexer.records import AlsoIn, Context, Filters, Result  # noqa: F401 (re-exported)
 from indexer.search import retrieve
-from indexer.search.documents import DocumentIndex, QueryDocuments, facet_chunks
+from indexer.search.documents import DocumentIndex, QueryDocuments, asked_value, facet_chunks, value_chunks
 from indexer.search.sections import SectionIndex
 from indexer.search.filters import allowed_documents, doc_allowed, document_year  # noqa: F401
 from indexer.search.fusion import RRF_K, WEIGHTS, Weights, add_priors, reciprocal_rank_fusion  # noqa: F401
@@ -172,6 +172,7 @@ class SearchEngine:
         for chunk in chunks:
             if document_prior(chunk.doc_id):
                 priors[chunk.chunk_id] = document_prior(chunk.doc_id)
+        value = asked_value(docs.query) if w.value else None
         targets = focus or ({described} if described else set())
         if w.facet_targets:
             targets = targets | self._targets(docs, None)
@@ -183,6 +184,9 @@ class SearchEngine:
                     priors[cid] = priors.get(cid, 0.0) - w.identity
             for cid in facet_chunks(chunks_of, meta, asked):  # the fact asked, or the header of a
                 priors[cid] = document_prior(doc_id) + w.facet  # document the query only names
+            if value and w.value:
+                for cid in value_chunks(chunks_of, value):
+                    priors[cid] = priors.get(cid, 0.0) + w.value
         return priors
 
     def context(self, chunk_id: str, before: int = 2, after: int = 2) -> Context:
