@@ -6,6 +6,7 @@ talks to the index only through the `index.backend.Backend` protocol.
 """
 from __future__ import annotations
 
+import re
 import threading
 
 import numpy as np
@@ -13,6 +14,7 @@ from pathlib import Path
 
 from indexer.index.backend import Backend, live_version_name, open_backend
 from indexer.parse.cite import cite
+from indexer.text.normalize import fold
 from indexer.errors import NotFound, QueryError  # noqa: F401 (re-exported)
 from indexer.records import AlsoIn, Context, Filters, Result  # noqa: F401 (re-exported)
 from indexer.search import retrieve
@@ -26,6 +28,8 @@ from indexer.search.results import build_results, highlight_spans, make_result, 
 from indexer.search.retrieve import POOL  # noqa: F401
 
 MODES = ("hybrid", "dense", "bm25")
+# a question about what a document is based on or was proposed by (its preamble)
+_ASKS_BASIS = re.compile(r"\b(can cu|theo de nghi|to trinh|co so phap ly|legal basis|pursuant)\b")
 IDENTITY = {"number", "date", "signer"}  # facets printed by the header and signature blocks
 
 
@@ -169,9 +173,12 @@ class SearchEngine:
         def document_prior(doc_id: str) -> float:
             return w.named * (doc_id in docs.named) + w.card * (doc_id == described)
 
+        basis = w.basis if not docs.facets and not _ASKS_BASIS.search(fold(docs.query)) else 0.0
         for chunk in chunks:
             if document_prior(chunk.doc_id):
                 priors[chunk.chunk_id] = document_prior(chunk.doc_id)
+            if basis and chunk.zone == "preamble" and chunk.ordinal > 0:
+                priors[chunk.chunk_id] = priors.get(chunk.chunk_id, 0.0) - basis
         value = asked_value(docs.query) if w.value else None
         targets = focus or ({described} if described else set())
         if w.facet_targets:
