@@ -160,3 +160,11 @@ def test_best_clause_of_each_compared_document_leads():
 
     ranked = [("a:1", 0.9), ("a:2", 0.8), ("b:7", 0.5), ("c:1", 0.4), ("b:2", 0.3)]
     assert [c for c, _ in best_of_each_first(ranked, {"a", "b"})] == ["a:1", "b:7", "a:2", "c:1", "b:2"]
+
+
+def test_size_questions_ask_for_dimensions():
+    pattern = asked_value("What size is the auditor card?")
+    chunk = Chunk(chunk_id="k:0", doc_id="k", ordinal=0, section="", section_labels=[],
+                  text="1. Thẻ hình chữ nhật, rộng 54mm, dài 86 mm", start=0, end=10)
+    assert pattern and value_chunks([chunk], pattern) == ["k:0"]
+    assert asked_value("kích thước thẻ là bao nhiêu") == pattern

@@ -60,6 +60,8 @@ _WHEN = re.compile(r"\b(truoc ngay nao|ngay nao|khi nao|thoi diem nao|luc nao|ba
                    r"by when|by what date|what date|when)\b")
 _HOW_MANY = re.compile(r"\b(?:bao nhiêu|mấy|how many|how much)\s+(\w+)")
 _NOT_UNITS = {"vao", "cho", "tren", "duoc", "la", "o", "tai", "cua", "trong", "voi", "va", "the", "is", "are", "of"}
+_SIZE = re.compile(r"\b(kich thuoc|kich co|rong bao nhieu|dai bao nhieu|cao bao nhieu|dien tich bao nhieu|"
+                   r"what size|how big|how large|how wide|how long is|dimensions?)\b")
 _MONEY_WORDS = {"tien", "dong", "money"}
 _WHICH_PROVINCES = re.compile(r"\b((nhung|cac) )?(tinh|tinh thanh|tinh thanh pho|thanh pho|dia phuong)( thanh)? nao\b|"
                               r"\b(which|what) (provinces|cities|localities)\b")
@@ -69,6 +71,7 @@ _PRINTED = {
     "when": r"(ngay \d{1,2}\b|\b\d{1,2}/\d{1,2}(/\d{4})?\b|thang \d{1,2}\b|quy [ivx]+\b|nam \d{4}\b)",
     "money": r"\d[\d.,]*\s*(dong|trieu|ty|nghin|vnd)\b",
     "percent": r"\d+([.,]\d+)?\s*%",
+    "size": r"\d+([.,]\d+)?\s*(mm|cm|m|km|m2|ha)\b",
 }
 
 
@@ -79,6 +82,8 @@ def asked_value(query: str) -> str | None:
         return PROVINCE_LIST
     if _DURATION.search(folded):
         return _PRINTED["duration"]
+    if _SIZE.search(folded):
+        return _PRINTED["size"]
     if re.search(r"\b(ty le|phan tram|percent|rate)\b", folded) and re.search(r"\b(bao nhieu|how much|what)\b", folded):
         return _PRINTED["percent"]
     m = _HOW_MANY.search(" ".join(re.findall(r"\w+", query.lower())))  # "mấy", not "máy"
