@@ -168,3 +168,11 @@ def test_size_questions_ask_for_dimensions():
                   text="1. Thẻ hình chữ nhật, rộng 54mm, dài 86 mm", start=0, end=10)
     assert pattern and value_chunks([chunk], pattern) == ["k:0"]
     assert asked_value("kích thước thẻ là bao nhiêu") == pattern
+
+
+def test_a_question_across_provinces_targets_no_single_document():
+    across = QueryDocuments(scores={"hn": 1.0, "bn": 0.4}, coverage={"hn": 0.5},
+                            query="so sánh tỷ lệ đô thị hóa năm 2030 giữa các tỉnh")
+    assert across.targets(1.5, 0.35) == set()
+    one = QueryDocuments(scores={"hn": 1.0, "bn": 0.4}, coverage={"hn": 0.5}, query="tỷ lệ đô thị hóa của Hà Nội")
+    assert one.targets(1.5, 0.35) == {"hn"}

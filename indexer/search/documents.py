@@ -119,6 +119,9 @@ def _province_pattern() -> re.Pattern[str]:
     return re.compile(r"(?<![\w])(" + "|".join(re.escape(n) for n in ordered) + r")(?![\w])")
 
 
+_ACROSS = re.compile(r"\b((cac|nhung|moi|tung) (tinh|dia phuong|thanh pho|tinh thanh|xa|phuong|van ban|"
+                     r"ke hoach|chuong trinh|nghi quyet|quyet dinh)|(which|all|each) (provinces|cities|localities|"
+                     r"documents|plans))\b")
 _PAIR = re.compile(r"\b(giua .+ va |ca hai|hai (van ban|nghi quyet|quyet dinh|chi thi|ke hoach|thong tu|nghi dinh|"
                    r"cong van)|both|versus|between .+ and )")
 
@@ -152,6 +155,8 @@ class QueryDocuments:
         by ``margin`` (several for a comparison of documents) and hold ``coverage`` of its words."""
         if self.named:
             return set(self.named)
+        if _ACROSS.search(" ".join(re.findall(r"\w+", fold(self.query)))):
+            return set()  # "giữa các tỉnh", "which provinces": a question across the corpus
         ranked = sorted(self.scores.items(), key=lambda kv: -kv[1])[:most + 1]
         if compares_pair(self.query):  # "giữa A và B": each card holds about half the query's words
             close = [d for d, score in ranked if score >= 1 / margin]
