@@ -155,7 +155,7 @@ class SearchEngine:
                                                 vector=encoded[text]))
                     weights.append(w.residual_dense)
         fused = reciprocal_rank_fusion(lists, weights=weights)
-        ranked = add_priors(fused, self._priors(version, fused, docs, focus))
+        ranked = add_priors(fused, self._priors(version, fused, docs, focus, allowed))
         targets = self._targets(docs, allowed)  # several documents asked about: each one's best clause leads
         return best_of_each_first(ranked, targets) if len(targets) > 1 else ranked
 
@@ -179,7 +179,7 @@ class SearchEngine:
         return best if docs.coverage.get(best, 0.0) >= self.weights.card_coverage else None
 
     def _priors(self, version: Backend, fused: list[tuple[str, float]], docs: QueryDocuments,
-                focus: set[str]) -> dict[str, float]:
+                focus: set[str], allowed: set[str] | None) -> dict[str, float]:
         w = self.weights
         described = self._described(docs)
         chunks = version.fetch_chunks([cid for cid, _ in fused])
@@ -194,9 +194,9 @@ class SearchEngine:
             if basis and chunk.zone == "preamble" and chunk.ordinal > 0:
                 priors[chunk.chunk_id] = priors.get(chunk.chunk_id, 0.0) - basis
         value = asked_value(docs.query) if w.value else None
-        targets = focus or ({described} if described else set())
+        targets = focus or ({described} if described and (allowed is None or described in allowed) else set())
         if w.facet_targets:
-            targets = targets | self._targets(docs, None)
+            targets = targets | self._targets(docs, allowed)
         for doc_id in targets:
             chunks_of, meta = version.document_chunks(doc_id), version.documents[doc_id]
             asked = docs.facets or ({"number"} if docs.content.get(doc_id, 1) == 0 else set())
