@@ -176,3 +176,12 @@ def test_a_question_across_provinces_targets_no_single_document():
     assert across.targets(1.5, 0.35) == set()
     one = QueryDocuments(scores={"hn": 1.0, "bn": 0.4}, coverage={"hn": 0.5}, query="tỷ lệ đô thị hóa của Hà Nội")
     assert one.targets(1.5, 0.35) == {"hn"}
+
+
+def test_one_shared_word_of_a_short_topic_is_no_description():
+    topic = QueryDocuments(scores={"qt": 1.0, "bn": 0.3}, coverage={"qt": 0.5}, matched={"qt": 1},
+                           query="rừng ngập mặn")
+    assert topic.targets(1.5, 0.35) == set()
+    described = QueryDocuments(scores={"qt": 1.0, "bn": 0.3}, coverage={"qt": 0.5}, matched={"qt": 3},
+                               query="chỉ thị Quảng Trị về chống lấn chiếm rừng giao công an việc gì")
+    assert described.targets(1.5, 0.35) == {"qt"}

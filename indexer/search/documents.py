@@ -149,11 +149,13 @@ class QueryDocuments:
     coverage: dict[str, float] = field(default_factory=dict)  # doc id → share of the query's words in its card
     content: dict[str, int] = field(default_factory=dict)  # doc id → query syllables not on its card
     residual: dict[str, list[str]] = field(default_factory=dict)  # doc id → query tokens off its card
+    matched: dict[str, int] = field(default_factory=dict)  # doc id → query words on its card
     query: str = ""
 
-    def targets(self, margin: float, coverage: float, most: int = 3) -> set[str]:
+    def targets(self, margin: float, coverage: float, most: int = 3, min_words: int = 2) -> set[str]:
         """Documents the query is about: those it names, else the few whose cards lead the rest
-        by ``margin`` (several for a comparison of documents) and hold ``coverage`` of its words."""
+        by ``margin`` (several for a comparison of documents) and hold ``coverage`` of its words,
+        at least ``min_words`` of them (one shared word of a short topic query is no description)."""
         if self.named:
             return set(self.named)
         if _ACROSS.search(" ".join(re.findall(r"\w+", fold(self.query)))):
@@ -162,11 +164,13 @@ class QueryDocuments:
         if compares_pair(self.query):  # "giữa A và B": each card holds about half the query's words
             close = [d for d, score in ranked if score >= 1 / margin]
             if len(close) <= most:
-                return {d for d in close if self.coverage.get(d, 0.0) >= coverage / 2}
+                return {d for d in close if self.coverage.get(d, 0.0) >= coverage / 2
+                        and self.matched.get(d, min_words) >= min_words}
         for cut in range(1, min(most, len(ranked)) + 1):
             after = ranked[cut][1] if cut < len(ranked) else 0.0
             if ranked[cut - 1][1] >= margin * after:
-                return {d for d, _ in ranked[:cut] if self.coverage.get(d, 0.0) >= coverage}
+                return {d for d, _ in ranked[:cut] if self.coverage.get(d, 0.0) >= coverage
+                        and self.matched.get(d, min_words) >= min_words}
         return set()
 
 
@@ -244,8 +248,8 @@ class DocumentIndex:
                                 if scores[i] > 0}
                 words = {t for t in tokens if not t.startswith("~") and t not in STOPWORDS and len(t) > 1
                          and (not t.isascii() or t in self.bm25.vocab_dict)}  # English words: not card words
-                found.coverage = {d: len(words & self.words[position[d]]) / max(1, len(words))
-                                  for d in found.scores}
+                found.matched = {d: len(words & self.words[position[d]]) for d in found.scores}
+                found.coverage = {d: n / max(1, len(words)) for d, n in found.matched.items()}
                 for doc_id in found.scores:
                     found.content.setdefault(doc_id, len(asked - self.syllables[position[doc_id]]))
         for doc_id in set(found.named) | set(found.scores):
