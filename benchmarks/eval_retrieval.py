@@ -2,7 +2,9 @@
 
 Sets (found through POLICY_SHARED_DIR, default <repo>/../shared):
 * ``seeds``: eval/dev.jsonl over the five seed documents (corpus/);
-* ``real``:  realdocs/queries.jsonl over the seeds plus realdocs/docs/ (real documents).
+* ``real``:  realdocs/queries.jsonl over the seeds plus realdocs/docs/ (real documents);
+* ``fresh``: benchmarks/truth/fresh_queries.jsonl, 24 other questions over the ``real`` corpus, written
+  by someone who never saw the system (a check that tuning on ``real`` generalises).
 
 Scoring follows realdocs/README.md: skeleton matching; hit@1, hit@10, recall@10, MRR@10, nDCG@10
 (gain for each newly matched entry), recall within the first 1,000 / 3,000 characters read, median
@@ -148,7 +150,7 @@ def prepare_sets(names: list[str], work: Path) -> dict[str, dict]:
     sets = {}
     if "seeds" in names:
         sets["seeds"] = {"corpus": ROOT / "corpus", "queries": shared / "eval" / "dev.jsonl"}
-    if "real" in names:
+    if "real" in names or "fresh" in names:
         corpus = work / "real-corpus"
         if corpus.exists():
             shutil.rmtree(corpus)
@@ -157,7 +159,10 @@ def prepare_sets(names: list[str], work: Path) -> dict[str, dict]:
             for path in folder.iterdir():
                 if path.is_file() and not path.name.startswith("."):
                     shutil.copy2(path, corpus / path.name)
-        sets["real"] = {"corpus": corpus, "queries": shared / "realdocs" / "queries.jsonl"}
+        if "real" in names:
+            sets["real"] = {"corpus": corpus, "queries": shared / "realdocs" / "queries.jsonl"}
+        if "fresh" in names:  # other questions over the same documents, written blind to the system
+            sets["fresh"] = {"corpus": corpus, "queries": ROOT / "benchmarks" / "truth" / "fresh_queries.jsonl"}
     for name, data in sets.items():
         data["queries"] = [json.loads(line) for line in
                            Path(data["queries"]).read_text(encoding="utf-8").splitlines() if line.strip()]
@@ -206,7 +211,7 @@ def print_table(name: str, systems: dict[str, dict]) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--sets", nargs="+", default=["seeds", "real"], choices=["seeds", "real"])
+    parser.add_argument("--sets", nargs="+", default=["seeds", "real", "fresh"], choices=["seeds", "real", "fresh"])
     parser.add_argument("--modes", nargs="+", default=["hybrid"], choices=["hybrid", "dense", "bm25"])
     parser.add_argument("--no-peers", action="store_true")
     parser.add_argument("--no-plain", action="store_true",
@@ -228,7 +233,7 @@ def main() -> None:
     report = {"model": embedder.model_id, "grouped": args.grouped, "store": args.store, "sets": {}}
     for name, data in prepare_sets(args.sets, work).items():
         queries = data["queries"]
-        index_dir = work / f"index-{name}"
+        index_dir = work / f"index-{'real' if name == 'fresh' else name}"  # fresh: the real corpus
         if args.store != "embedded":
             embedded, index_dir = index_dir, work / f"index-{name}-{args.store}"
             if embedded.is_dir() and not index_dir.exists():
