@@ -185,3 +185,10 @@ def test_one_shared_word_of_a_short_topic_is_no_description():
     described = QueryDocuments(scores={"qt": 1.0, "bn": 0.3}, coverage={"qt": 0.5}, matched={"qt": 3},
                                query="chỉ thị Quảng Trị về chống lấn chiếm rừng giao công an việc gì")
     assert described.targets(1.5, 0.35) == {"qt"}
+
+
+def test_fee_questions_ask_for_an_amount():
+    pattern = asked_value("Lệ phí cấp giấy phép khi nộp trực tuyến là bao nhiêu?")
+    chunk = Chunk(chunk_id="f:0", doc_id="f", ordinal=0, section="", section_labels=[],
+                  text="1 | Cấp giấy phép hành nghề khoan nước dưới đất | 1.004122 | 1.400.000 | 700.000", start=0, end=1)
+    assert pattern and value_chunks([chunk], pattern) == ["f:0"]

@@ -63,13 +63,15 @@ _NOT_UNITS = {"vao", "cho", "tren", "duoc", "la", "o", "tai", "cua", "trong", "v
 _SIZE = re.compile(r"\b(kich thuoc|kich co|rong bao nhieu|dai bao nhieu|cao bao nhieu|dien tich bao nhieu|"
                    r"what size|how big|how large|how wide|how long is|dimensions?)\b")
 _MONEY_WORDS = {"tien", "dong", "money"}
+_MONEY_NOUNS = re.compile(r"\b(phi|le phi|gia|muc thu|tien|kinh phi|von|chi phi|muc phat|phat tien|luong|tro cap|"
+                          r"muc ho tro|ngan sach|fee|fees|cost|price|fine|budget|allowance)\b")
 _WHICH_PROVINCES = re.compile(r"\b((nhung|cac) )?(tinh|tinh thanh|tinh thanh pho|thanh pho|dia phuong)( thanh)? nao\b|"
                               r"\b(which|what) (provinces|cities|localities)\b")
 PROVINCE_LIST = "@provinces"  # asked_value: a list of provinces
 _PRINTED = {
     "duration": r"\d+\s*(ngay|thang|nam|gio|phut|tuan)\b",
     "when": r"(ngay \d{1,2}\b|\b\d{1,2}/\d{1,2}(/\d{4})?\b|thang \d{1,2}\b|quy [ivx]+\b|nam \d{4}\b)",
-    "money": r"\d[\d.,]*\s*(dong|trieu|ty|nghin|vnd)\b",
+    "money": r"(\d[\d.,]*\s*(dong|trieu|ty|nghin|vnd)\b|\b\d{1,3}(\.\d{3}){1,4}\b)",  # or 1.400.000 in a table
     "percent": r"\d+([.,]\d+)?\s*%",
     "size": r"\d+([.,]\d+)?\s*(mm|cm|m|km|m2|ha)\b",
 }
@@ -93,6 +95,8 @@ def asked_value(query: str) -> str | None:
             return _PRINTED["money"]
         if unit not in FOLDED_STOPWORDS and unit not in _NOT_UNITS:
             return r"\d[\d.,]*\s*" + re.escape(unit) + r"\b"
+    if re.search(r"\b(bao nhieu|how much)\b", folded) and _MONEY_NOUNS.search(folded):
+        return _PRINTED["money"]  # "lệ phí … là bao nhiêu", "how much is the fee"
     if _WHEN.search(folded):
         return _PRINTED["when"]
     return None
