@@ -33,6 +33,7 @@ import unicodedata
 from pathlib import Path
 
 from benchmarks.harness import ROOT
+from indexer.index import sentvec
 
 KINDS = ("numeric", "question", "locate")
 RESULTS = ROOT / "benchmarks" / "results" / "eval_answers.json"
@@ -140,9 +141,27 @@ def libraries(rebuild: bool) -> dict:
                     shutil.copy2(f, real_corpus / f.name)
     seeds = Library("/tmp/answer-seeds", ROOT / "corpus")
     real = Library("/tmp/answer-real", real_corpus, model=seeds.embedder)
-    for library in (seeds, real):
-        library.build(force=rebuild)
+    for name, library in (("seeds", seeds), ("real", real)):
+        BUILD_SECONDS[name] = build_timed(library, rebuild)
     return {"seeds": seeds, "real": real}
+
+
+BUILD_SECONDS: dict[str, dict] = {}
+
+
+def build_timed(library, rebuild: bool) -> dict:
+    """Build (or update) an index; seconds in all, and in the sentence-vector stage."""
+    stages: dict[str, float] = {}
+
+    def progress(stage: str, done: int, total: int) -> None:
+        stages.setdefault(stage, time.perf_counter())
+        if done >= total:
+            stages[stage + ":end"] = time.perf_counter()
+
+    started = time.perf_counter()
+    library.build(progress=progress, force=rebuild)
+    sentences = stages.get("sentences:end", 0.0) - stages.get("sentences", 0.0)
+    return {"total_s": round(time.perf_counter() - started, 1), "sentence_vectors_s": round(sentences, 1)}
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -154,8 +173,9 @@ def run(args) -> dict:
     libs = libraries(args.rebuild)
     shared = shared_dir()
     files = {"seeds": shared / "eval" / "dev.jsonl", "real": shared / "realdocs" / "queries.jsonl"}
-    report: dict = {"sets": {}, "misses": [], "refusals": [], "timing_ms": {}}
+    report: dict = {"sets": {}, "misses": [], "refusals": [], "timing_ms": {}, "build_s": BUILD_SECONDS}
     timings: list[float] = []
+    unstored: list[float] = []
     for name, path in files.items():
         library = libs[name]
         library.ask("khởi động")  # warm-up: the first question loads the index and caches
@@ -163,6 +183,12 @@ def run(args) -> dict:
         queries = [q for q in queries if q["kind"] in KINDS]
         rows = []
         for q in queries:
+            if args.compare_encoding:  # the same question answered without stored sentence vectors
+                sentvec.ENABLED = False
+                started = time.perf_counter()
+                library.ask(q["query"])
+                unstored.append((time.perf_counter() - started) * 1000)
+                sentvec.ENABLED = True
             started = time.perf_counter()
             data = library.ask(q["query"]).to_dict()
             timings.append((time.perf_counter() - started) * 1000)
@@ -185,6 +211,10 @@ def run(args) -> dict:
                            "p95": round(percentile(timings, 0.95), 1),
                            "max": round(max(timings), 1) if timings else 0.0,
                            "loadavg_1min": round(__import__("os").getloadavg()[0], 2)}
+    if unstored:
+        report["timing_ms_without_sentence_vectors"] = {
+            "n": len(unstored), "p50": round(percentile(unstored, 0.5), 1),
+            "p95": round(percentile(unstored, 0.95), 1), "max": round(max(unstored), 1)}
     return report
 
 
@@ -218,9 +248,16 @@ def show(report: dict) -> None:
     for r in report["refusals"]:
         if not r["refused_naming_entity"]:
             print(f"  NOT REFUSED: {r['question']} -> {r['message']}")
+    for name, b in report.get("build_s", {}).items():
+        print(f"build {name}: {b['total_s']} s, of which sentence vectors {b['sentence_vectors_s']} s")
     t = report["timing_ms"]
     print(f"ask warm latency over {t['n']} questions: p50 {t['p50']} ms, p95 {t['p95']} ms, max {t['max']} ms "
           f"(machine load average {t['loadavg_1min']} on {__import__('os').cpu_count()} cores)")
+    u = report.get("timing_ms_without_sentence_vectors")
+    if u:
+        print(f"  same run, sentences encoded at question time: p50 {u['p50']} ms, p95 {u['p95']} ms "
+              f"(ratio with stored vectors: p50 {t['p50'] / max(u['p50'], 1e-9):.2f}, "
+              f"p95 {t['p95'] / max(u['p95'], 1e-9):.2f})")
     if report["misses"]:
         print("misses (held-out misses hidden unless --show-held-out):")
     for m in report["misses"]:
@@ -231,6 +268,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rebuild", action="store_true", help="rebuild both indexes")
     parser.add_argument("--show-held-out", action="store_true", help="also list held-out misses")
+    parser.add_argument("--compare-encoding", action="store_true",
+                        help="also time each question without the stored sentence vectors (same run)")
     args = parser.parse_args()
     report = run(args)
     show(report)

@@ -17,6 +17,7 @@ import numpy as np
 from indexer.features.docfacts import document_fact
 from indexer.features.grounding import Scope, resolve
 from indexer.features.question import Question, expected_units, other_parts, understand
+from indexer.index.sentvec import open_vectors
 from indexer.parse.cite import cite_document
 from indexer.search.engine import Filters, Result, SearchEngine
 from indexer.text.normalize import fold
@@ -366,11 +367,17 @@ def _sentence(text: str, result: Result, i: int, score: float) -> AnswerSentence
 
 
 def _sentence_scores(engine: SearchEngine, question: str, sentences: list[str]) -> np.ndarray:
-    """Cosine of each sentence with the question. Encoded four at a time: the embedder runs
-    small calls in fp32 on one thread, much faster per query than its bulk (bf16) path."""
+    """Cosine of each sentence with the question. Sentence vectors come from the build
+    (index/sentvec.py); a sentence without one is encoded here, four at a time: the embedder
+    runs small calls in fp32 on one thread, much faster per query than its bulk (bf16) path."""
     query = engine.embedder.encode_queries([question])[0]
-    vectors = np.vstack([engine.embedder.encode_passages(sentences[i:i + 4])
-                         for i in range(0, len(sentences), 4)])
+    stored = open_vectors(engine.index_dir, engine.embedder.model_id)
+    vectors, missing = stored.lookup(sentences)
+    if vectors is None:
+        vectors = np.zeros((len(sentences), query.shape[0]), dtype=np.float32)
+    for start in range(0, len(missing), 4):
+        rows = missing[start:start + 4]
+        vectors[rows] = engine.embedder.encode_passages([sentences[r] for r in rows])
     return vectors @ query
 
 

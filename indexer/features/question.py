@@ -301,6 +301,6 @@ def find_districts(text: str) -> list[str]:
     for place in places():
         if place.is_province or fold(place.name) in provinces or " " not in place.name:
             continue
-        if re.search(r"(?<!\w)" + re.escape(place.name) + r"(?!\w)", text):
+        if place.name in text and re.search(r"(?<!\w)" + re.escape(place.name) + r"(?!\w)", text):
             found.append(place.name)
     return list(dict.fromkeys(found))
