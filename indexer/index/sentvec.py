@@ -94,6 +94,14 @@ class SentenceVectors:
         self._vectors = data[1] if data else np.zeros((0, 0), dtype=np.float32)
         self._stamp = stamp
 
+    def available(self) -> bool:
+        """Whether vectors are stored (and in use)."""
+        if not ENABLED:
+            return False
+        with self._lock:
+            self._refresh()
+            return bool(self._rows)
+
     def lookup(self, sentences: list[str]) -> tuple[np.ndarray | None, list[int]]:
         """(vectors with a row per sentence, rows still missing); None when nothing is stored."""
         if not ENABLED:
