@@ -28,6 +28,14 @@ _ACTOR_NAME = re.compile(
     r"[^,;.()]{2,70}?)\s+(?:chủ trì|là cơ quan|làm đầu mối))|"
     r"((?:Sở|Bộ|Ủy ban|UBND|Công an|Ban|Văn phòng|Cục|Trung tâm|Thanh tra|Hiệu trưởng|Bộ trưởng|"
     r"Chủ tịch|Giám đốc)[^,;.()\n]{0,70}?)\s+(?:chủ trì|là cơ quan đầu mối|chịu trách nhiệm|có trách nhiệm)")
+# deadline questions ("trước ngày nào", "hạn chót", "by when") want the sentence that sets the time
+# limit ("… trước ngày 31 tháng 3 hằng năm", "chậm nhất …"), not any date of the document
+_DEADLINE_QUESTION = re.compile(r"\b(truoc ngay nao|han chot|han cuoi|cham nhat (la )?(ngay|khi|luc) nao|"
+                                r"thoi han (nop|gui|bao cao|hoan thanh)|deadline|by when|no later than|"
+                                r"due (date|by))\b")
+_DEADLINE_SENTENCE = re.compile(r"\b(trước ngày|chậm nhất|hạn chót|hạn cuối|không muộn hơn|"
+                                r"trước \d{1,2}(?:/| tháng )\d{1,2}|hằng năm|định kỳ)", re.I)
+_EFFECT_SENTENCE = re.compile(r"có hiệu lực (?:thi hành )?(?:kể )?từ", re.I)
 _VALUE_PHRASE = re.compile(
     r"(?:(?:trên|dưới|tối thiểu|tối đa|ít nhất|khoảng|đạt|từ|đến|trước|chậm nhất)\s+)?"
     r"(?:ngày\s+)?\d[\d.,/]*(?:\s*(?:-|–|->|÷|đến)\s*\d[\d.,/]*)?\s*"
@@ -52,16 +60,43 @@ def content_terms(text: str) -> set[str]:
 
 
 def _candidates(results: list[Result], per_result: int | None = None,
-                texts: dict[str, str] | None = None) -> list[tuple[int, str]]:
+                texts: dict[str, str] | None = None, version=None) -> list[tuple[int, str]]:
     out, seen = [], set()
     for i, r in enumerate(results):
         sentences = split_sentences(r.text)
+        if sentences and version is not None:
+            sentences[0] = _with_broken_start(version, r, sentences[0])
         for s in (sentences[:per_result] if per_result else sentences):
             if (r.doc_id, s) in seen:
                 continue  # the same sentence in another clause of the document: scored once
             seen.add((r.doc_id, s))
             out.append((i, _with_cell_value(s, texts.get(r.doc_id, "")) if texts else s))
     return out
+
+
+_OPEN_END = re.compile(r"[\w,]\s*$")  # a clause that stops mid-sentence (no . ; : ! ? or bracket)
+
+
+def _with_broken_start(version, result, first: str) -> str:
+    """The first sentence of a clause that a line break cut off from the text before it
+    ("…, Công ty Tân Cảng" / "- Petro Cam Ranh hoặc …", or a clause starting in lower case):
+    joined to the end of that text (a heading line or the previous clause), so that the quote
+    reads as the document does."""
+    text = result.text.lstrip()
+    dashed = text.startswith(("- ", "– "))
+    if not (dashed or text[:1].islower()):
+        return first
+    try:
+        chunk = version.fetch_chunks([result.chunk_id])[0]
+        before = version.texts.get(result.doc_id, "")[max(0, chunk.start - 600):max(0, chunk.start)]
+    except Exception:  # a backend without offsets or texts: the clause as it is
+        return first
+    if not _OPEN_END.search(before):
+        return first
+    tail = split_sentences(before)
+    if not tail:
+        return first
+    return f"{tail[-1]} {text[:1]} {first}" if dashed else f"{tail[-1]} {first}"
 
 
 def _with_cell_value(sentence: str, text: str) -> str:
@@ -94,6 +129,8 @@ def _scored(engine, q: Question, results: list[Result], candidates, limit: int =
     units = expected_units(q.text) if q.kind == "value" else None
     years = {str(y) for y in q.entity.years}
     basis = _BASIS_QUESTION.search(fold(q.text)) is not None
+    deadline = _DEADLINE_QUESTION.search(fold(q.text)) is not None
+    effect = re.search(r"\b(hieu luc|effect|in force)\b", fold(q.text)) is not None
     pre = []
     for (i, sentence) in candidates:
         overlap = len(terms & content_terms(sentence)) / max(1, len(terms))
@@ -101,6 +138,10 @@ def _scored(engine, q: Question, results: list[Result], candidates, limit: int =
         if q.kind == "value":
             bonus += 0.02 * bool(_NUMBER.search(sentence)) + 0.02 * bool(years and any(y in sentence for y in years))
             bonus += 0.04 * bool(units and has_unit(sentence, units))
+            if deadline:
+                bonus += 0.04 * bool(_DEADLINE_SENTENCE.search(sentence))
+            if not effect and _EFFECT_SENTENCE.search(sentence):
+                bonus -= 0.04  # when the document takes effect is a fact of the document, not the asked value
         elif q.kind == "actor":  # the answer form: a named body with its assignment ("Sở X chủ trì")
             bonus += 0.03 * bool(_ACTOR_CUES.search(sentence)) + 0.03 * bool(_ACTOR_NAME.search(sentence))
         elif q.kind == "definition":
@@ -141,7 +182,8 @@ def _best_sentences(engine, q: Question, results: list[Result], threshold: float
     texts = engine.version.texts if q.kind == "value" else None
     extra = _document_clauses(engine, q, results) if sweep else []
     pool = results + extra
-    scored = [t for t in _scored(engine, q, pool, _candidates(pool, texts=texts), swept_from=len(results))
+    candidates = _candidates(pool, texts=texts, version=engine.version)
+    scored = [t for t in _scored(engine, q, pool, candidates, swept_from=len(results))
               if t[1] >= threshold]
     if not scored:
         return []
@@ -183,7 +225,8 @@ def _has_answer_form(q: Question, results: list[Result]) -> bool:
             continue
         if q.kind == "actor" and _ACTOR_NAME.search(r.text):
             return True
-        if q.kind == "value" and (has_unit(r.text, units) if units else _NUMBER.search(r.text)):
+        if q.kind == "value" and (has_unit(r.text, units) if units else _NUMBER.search(r.text)) and \
+                (not _DEADLINE_QUESTION.search(fold(q.text)) or _DEADLINE_SENTENCE.search(r.text)):
             return True
     return False
 
