@@ -62,6 +62,7 @@ class CleanDocument:
     raw: RawDocument
     text: str
     warnings: list[Notice] = field(default_factory=list)
+    site: list[str] = field(default_factory=list)  # the legal site's information block and captions
 
 
 @dataclass
@@ -77,7 +78,7 @@ class Section:
     end: int
     head_end: int  # end of the node's own text (before its first child)
     parent: int | None = None  # index into the list of sections
-    zone: str = "body"  # preamble | body | closing
+    zone: str = "body"  # preamble | body | closing | en | site (the legal site's information block, offsets -1)
 
 
 @dataclass

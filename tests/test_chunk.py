@@ -83,3 +83,37 @@ def _by_section(chunks):
         else:
             out.append((section, text))
     return out
+
+
+def test_header_block_is_one_clause(parsed):
+    head = parsed[QN_PLAN].chunks[0]
+    assert head.zone == "preamble" and "KẾ HOẠCH" in head.text
+    assert "Số: 151 /KH-UBND" in head.text and "Triển khai thực hiện Chương trình hành động" in head.text
+    assert "Thực hiện Chương trình hành động số 21-CTr/TU ngày 12/8/2022 của Tỉnh ủy (viết tắt" not in head.text
+
+
+def test_header_block_of_a_letter_keeps_its_subject_line():
+    from indexer.parse.chunk import header_end
+
+    text = ("BỘ NỘI VỤ\nCỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc\nSố: 12/BNV-TCBC\n"
+            "V/v đề xuất biên chế\nHà Nội, ngày 2 tháng 1 năm 2025\nKính gửi: Các bộ, ngành.\nThực hiện …")
+    assert text[:header_end(text, 900)].endswith("Hà Nội, ngày 2 tháng 1 năm 2025")
+    party = ("ĐẢNG BỘ TỈNH X\nTỈNH ỦY\n*\nĐẢNG CỘNG SẢN VIỆT NAM\nSố: 05-CTr/TU\nX, ngày 3 tháng 4 năm 2024\n"
+             "CHƯƠNG TRÌNH HÀNH ĐỘNG\nThực hiện Nghị quyết số 06-NQ/TW của Bộ Chính trị\n\n"
+             "Thực hiện Nghị quyết số 06-NQ/TW ngày 24/01/2022, Ban Thường vụ Tỉnh ủy xây dựng …")
+    assert text and party[:header_end(party, 900)].endswith("của Bộ Chính trị")
+
+
+def test_site_information_is_a_last_clause_of_its_own():
+    from indexer.parse.cite import cite
+    from indexer.settings import shared_dir
+
+    path = shared_dir() / "realdocs" / "docs" / "5d3180cef1d254d0.md"
+    if not path.exists():
+        pytest.skip("shared/realdocs not available")
+    doc = parse_file(path, "cv")
+    site = doc.chunks[-1]
+    assert site.zone == "site" and site.start == site.end == -1
+    assert "Người ký: Vũ Chiến Thắng" in site.text and "Số hiệu: 10989/BNV-TCBC" in site.text
+    assert cite(doc.meta, site).endswith("thông tin văn bản trên trang nguồn")
+    assert all(c.zone != "site" for c in doc.chunks[:-1])

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from indexer.records import Chunk, DocumentMeta
-from indexer.search.documents import DocumentIndex, card_text, facet_chunks, facets, number_key, references
+from indexer.search.documents import (DocumentIndex, QueryDocuments, asked_value, card_text, facet_chunks, facets,
+                                      number_key, references, value_chunks)
 
 
 def meta(doc_id, **fields) -> DocumentMeta:
@@ -82,3 +83,54 @@ def test_facet_chunks_are_the_clauses_that_print_the_fact():
     assert facet_chunks(chunks, DOCS["bn"], {"number"}) == ["bn:0"]
     assert facet_chunks(chunks, DOCS["bn"], {"effect"}) == ["bn:1"]
     assert facet_chunks(chunks, DOCS["tw"], {"signer"}) == []  # no signer known: nothing to bring
+
+
+def test_lead_facet_asks_which_body_leads():
+    assert facets("Cơ quan nào được giao chủ trì triển khai kế hoạch?") == {"lead"}
+    assert facets("đơn vị nào là đầu mối thực hiện") == {"lead"}
+    assert facets("Which agency is in charge of the plan?") == {"lead"}
+    assert facets("Sở Tài chính chủ trì những nhiệm vụ gì?") == set()  # what a known body does
+
+    chunks = [Chunk(chunk_id=f"bn:{i}", doc_id="bn", ordinal=i, section="", section_labels=[], text=t,
+                    start=0, end=len(t)) for i, t in enumerate(
+        ["1. Giao Sở Xây dựng chủ trì, phối hợp với các sở, ngành triển khai.", "2. Mục tiêu đến năm 2030."])]
+    assert facet_chunks(chunks, DOCS["bn"], {"lead"}) == ["bn:0"]
+
+
+def test_targets_are_named_or_clearly_described_documents():
+    assert QueryDocuments(named={"bn"}, scores={"hn": 1.0}).targets(1.5, 0.4) == {"bn"}
+    clear = QueryDocuments(scores={"hn": 1.0, "bn": 0.3}, coverage={"hn": 0.6, "bn": 0.5})
+    assert clear.targets(1.5, 0.4) == {"hn"}
+    pair = QueryDocuments(scores={"hn": 1.0, "bn": 0.9, "hy": 0.3}, coverage={"hn": 0.6, "bn": 0.5, "hy": 0.5})
+    assert pair.targets(1.5, 0.4) == {"hn", "bn"}  # two documents compared
+    flat = QueryDocuments(scores={d: 1.0 - i * 0.05 for i, d in enumerate("abcde")},
+                          coverage=dict.fromkeys("abcde", 0.9))
+    assert flat.targets(1.5, 0.4) == set()  # a topic spread over many documents targets none
+    thin = QueryDocuments(scores={"hn": 1.0, "bn": 0.2}, coverage={"hn": 0.1})
+    assert thin.targets(1.5, 0.4) == set()  # the card holds too few of the query's words
+
+
+def test_residual_words_are_the_query_words_off_the_card():
+    from indexer.text.segment import bm25_tokens, segment_text
+
+    query = "Quyết định 456/QĐ-UBND giao cơ quan nào chủ trì"
+    found = DocumentIndex(DOCS).match(query, bm25_tokens(segment_text(query)))
+    residual = found.residual["bn"]
+    assert "chủ_trì" in residual and "quyết_định" not in residual and "~dinh" not in residual
+
+
+def test_asked_values_and_the_clauses_that_print_them():
+    def pattern_finds(query, text):
+        pattern = asked_value(query)
+        chunk = Chunk(chunk_id="x:0", doc_id="x", ordinal=0, section="", section_labels=[], text=text,
+                      start=0, end=len(text))
+        return pattern is not None and value_chunks([chunk], pattern) == ["x:0"]
+
+    assert pattern_finds("được khai bổ sung trong thời hạn bao lâu?", "trong thời hạn 60 ngày kể từ ngày thông quan")
+    assert pattern_finds("hồ sơ phải gửi trước ngày nào?", "trước ngày 31 tháng 3 hằng năm")
+    assert pattern_finds("cách đảo bao nhiêu km?", "cách đảo Song Tử Tây khoảng 120 km")
+    assert pattern_finds("mức chuẩn là bao nhiêu tiền một tháng", "là 650.000 đồng/tháng")
+    assert pattern_finds("tỷ lệ đô thị hóa đạt bao nhiêu?", "tỷ lệ đô thị hóa đạt trên 45%")
+    assert not pattern_finds("cách đảo bao nhiêu km?", "cách đảo Song Tử Tây rất xa")
+    assert asked_value("di dời nhà máy gây ô nhiễm") is None  # "máy" is not "mấy"
+    assert asked_value("Chỉ thị về nước dưới đất giao công an những việc gì") is None

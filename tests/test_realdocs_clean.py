@@ -93,3 +93,19 @@ def test_appended_english_translation_is_kept_apart():
     en = [c for c in chunks if c.zone == "en"]
     assert en and all("Resolution" in c.text or "Article" in c.text or "Pursuant" in c.text for c in en)
     assert not any("This Resolution" in c.text for c in chunks if c.zone == "body")
+
+
+def test_site_information_block_is_kept_apart_from_the_text():
+    cleaned = clean(read_document(DOCS / "5d3180cef1d254d0.md"))
+    assert "Số hiệu: 10989/BNV-TCBC" in cleaned.site
+    assert "Người ký: Vũ Chiến Thắng" in cleaned.site
+    assert any(line.startswith("Công văn 10989/BNV-TCBC năm 2025") for line in cleaned.site)  # a caption
+    assert not any("Đã biết" in line for line in cleaned.site)  # values the site hides are noise
+    assert "Số hiệu:" not in cleaned.text  # the document's text itself stays free of site material
+
+
+def test_a_document_without_site_material_has_no_site_block():
+    from conftest import CORPUS
+
+    for path in sorted(CORPUS.iterdir())[:2]:
+        assert clean(read_document(path)).site == []

@@ -68,6 +68,26 @@ def cut_site_material(lines: list[str], warnings: list[str]) -> list[str]:
     return kept
 
 
+_UNKNOWN = re.compile(r"^\W*(Đã biết|Đang cập nhật|Dữ liệu đang cập nhật|Không xác định|Còn hiệu lực|"
+                      r"Hết hiệu lực|Chưa có hiệu lực)\W*$", re.I)
+
+
+def site_information(lines: list[str]) -> list[str]:
+    """The site's information block ("Số hiệu: 10989/BNV-TCBC", "Người ký: …") and its one-line
+    captions, as plain lines: they print the document's number, date and signer once more, so a
+    question about those finds them (the block is kept apart from the document's text)."""
+    if not is_site_page(lines):
+        return []
+    plain = [p for p in (_plain(ln).strip("| ").strip() for ln in lines) if p]
+    out: list[str] = []
+    for i, line in enumerate(plain[:-1]):
+        if _SITE_LABEL.match(line) and not _SITE_LABEL.match(plain[i + 1]) \
+                and not _UNKNOWN.match(plain[i + 1]) and len(plain[i + 1]) <= 200:
+            out.append(f"{line.rstrip(': ')}: {plain[i + 1]}")
+    out += [line for line in plain if _CAPTION.match(line) and len(line) <= 400]
+    return list(dict.fromkeys(out))
+
+
 def _document_start(lines: list[str], motto: int) -> int:
     """First line of the header: the issuer cell printed before the motto."""
     start = motto

@@ -16,6 +16,7 @@ from indexer.settings import MAX_CLAUSE_CHARS, MIN_CLAUSE_CHARS
 PREAMBLE_SECTION = "Phần mở đầu"
 CLOSING_SECTION = "Phần cuối (nơi nhận, chữ ký)"
 ENGLISH_SECTION = "Bản dịch tiếng Anh (English translation)"
+SITE_SECTION = "Thông tin văn bản (trang nguồn)"
 _ZONE_SECTIONS = {"preamble": PREAMBLE_SECTION, "closing": CLOSING_SECTION, "en": ENGLISH_SECTION}
 _ZONE_GROUPS = {"preamble": -1, "closing": -2, "en": -4}
 SEPARATOR = " › "
@@ -66,6 +67,15 @@ def chunk_document(doc_id: str, text: str, sections: list[Section],
               zone=p.zone)
         for n, p in enumerate(pieces)
     ]
+
+
+def site_chunk(doc_id: str, ordinal: int, lines: list[str]) -> Chunk | None:
+    """The legal site's information block and captions as a last clause of their own (zone
+    "site"): outside the document's text, so its offsets are -1."""
+    if not lines:
+        return None
+    return Chunk(chunk_id=f"{doc_id}:{ordinal:04d}", doc_id=doc_id, ordinal=ordinal, section=SITE_SECTION,
+                 section_labels=[], text="\n".join(lines), start=-1, end=-1, zone="site")
 
 
 def header_end(text: str, limit: int) -> int:

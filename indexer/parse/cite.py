@@ -13,7 +13,8 @@ from __future__ import annotations
 from indexer.records import Chunk, DocumentMeta
 
 _LEGAL_PREFIXES = ("Phần ", "Chương ", "Mục ", "Tiểu mục ", "Điều ", "khoản ", "điểm ")
-_ZONE_REFERENCES = {"preamble": "phần mở đầu", "closing": "phần cuối", "en": "bản dịch tiếng Anh"}
+_ZONE_REFERENCES = {"preamble": "phần mở đầu", "closing": "phần cuối", "en": "bản dịch tiếng Anh",
+                    "site": "thông tin văn bản trên trang nguồn"}
 
 
 def format_date(iso: str | None) -> str | None:

@@ -9,7 +9,7 @@ import html
 import re
 from collections import Counter
 
-from indexer.parse.boilerplate import cut_site_material, flatten_pipe_tables, markdown_rows
+from indexer.parse.boilerplate import cut_site_material, flatten_pipe_tables, markdown_rows, site_information
 from indexer.text import gazetteer
 from indexer.text.normalize import normalize_text
 from indexer.records import CleanDocument, Notice, RawDocument
@@ -85,7 +85,8 @@ def clean(raw: RawDocument) -> CleanDocument:
     """Run every cleaning step on one raw document."""
     warnings: list[str] = []
     text = clean_text(raw.text, warnings)
-    return CleanDocument(raw=raw, text=text, warnings=warnings)
+    site = site_information(normalize_text(strip_invisible(raw.text)).split("\n"))
+    return CleanDocument(raw=raw, text=text, warnings=warnings, site=site)
 
 
 def clean_text(text: str, warnings: list[str] | None = None) -> str:

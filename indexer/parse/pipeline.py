@@ -6,7 +6,7 @@ from pathlib import Path
 
 from indexer.errors import IngestError
 from indexer.ingest import read_document
-from indexer.parse.chunk import chunk_document
+from indexer.parse.chunk import chunk_document, site_chunk
 from indexer.parse.clean import clean
 from indexer.parse.metadata import extract_metadata
 from indexer.parse.structure import parse_sections
@@ -41,6 +41,9 @@ def parse_file(path: Path, doc_id: str, max_bytes: int = MAX_FILE_BYTES,
     chunks = chunk_document(doc_id, cleaned.text, sections)
     if not chunks:
         raise IngestError(path, "no clauses found")
+    site = site_chunk(doc_id, len(chunks), cleaned.site)
+    if site is not None:
+        chunks.append(site)
     if len(chunks) > max_clauses:  # checked before the slow segmentation and embedding
         raise IngestError(path, f"too many clauses ({len(chunks)} > {max_clauses} limit); "
                                 f"split the document into smaller files")

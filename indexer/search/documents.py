@@ -53,6 +53,46 @@ _FACETS = {
 }
 
 
+# A value a question asks for (how long, by when, how many <unit>), and how a clause prints it.
+_DURATION = re.compile(r"\b(bao lau|trong bao lau|thoi han (la )?bao nhieu|how long|within how many)\b")
+_WHEN = re.compile(r"\b(truoc ngay nao|ngay nao|khi nao|thoi diem nao|luc nao|bao gio|thoi han nao|"
+                   r"by when|by what date|what date|when)\b")
+_HOW_MANY = re.compile(r"\b(?:bao nhiêu|mấy|how many|how much)\s+(\w+)")
+_NOT_UNITS = {"vao", "cho", "tren", "duoc", "la", "o", "tai", "cua", "trong", "voi", "va", "the", "is", "are", "of"}
+_MONEY_WORDS = {"tien", "dong", "money"}
+_PRINTED = {
+    "duration": r"\d+\s*(ngay|thang|nam|gio|phut|tuan)\b",
+    "when": r"(ngay \d{1,2}\b|\b\d{1,2}/\d{1,2}(/\d{4})?\b|thang \d{1,2}\b|quy [ivx]+\b|nam \d{4}\b)",
+    "money": r"\d[\d.,]*\s*(dong|trieu|ty|nghin|vnd)\b",
+    "percent": r"\d+([.,]\d+)?\s*%",
+}
+
+
+def asked_value(query: str) -> str | None:
+    """A pattern (on folded text) of the value a question asks for, or None."""
+    folded = " ".join(re.findall(r"[\w%]+", fold(query)))
+    if _DURATION.search(folded):
+        return _PRINTED["duration"]
+    if re.search(r"\b(ty le|phan tram|percent|rate)\b", folded) and re.search(r"\b(bao nhieu|how much|what)\b", folded):
+        return _PRINTED["percent"]
+    m = _HOW_MANY.search(" ".join(re.findall(r"\w+", query.lower())))  # "mấy", not "máy"
+    if m:
+        unit = fold(m.group(1)).split()[0]
+        if unit in _MONEY_WORDS:
+            return _PRINTED["money"]
+        if unit not in FOLDED_STOPWORDS and unit not in _NOT_UNITS:
+            return r"\d[\d.,]*\s*" + re.escape(unit) + r"\b"
+    if _WHEN.search(folded):
+        return _PRINTED["when"]
+    return None
+
+
+def value_chunks(chunks: list[Chunk], pattern: str) -> list[str]:
+    """Ids of clauses that print a value of the asked kind."""
+    compiled = re.compile(pattern)
+    return [c.chunk_id for c in chunks if compiled.search(fold(c.text))]
+
+
 def number_key(text: str | None) -> str:
     """Comparable form of a number and symbol: folded, letters and digits only, no leading zeros."""
     key = re.sub(r"[^a-z0-9/]", "", fold(text or ""))
@@ -70,6 +110,7 @@ class QueryDocuments:
     coverage: dict[str, float] = field(default_factory=dict)  # doc id → share of the query's words in its card
     content: dict[str, int] = field(default_factory=dict)  # doc id → query syllables not on its card
     residual: dict[str, list[str]] = field(default_factory=dict)  # doc id → query tokens off its card
+    query: str = ""
 
     def targets(self, margin: float, coverage: float, most: int = 3) -> set[str]:
         """Documents the query is about: those it names, else the few whose cards lead the rest
@@ -133,7 +174,7 @@ class DocumentIndex:
 
     def match(self, query: str, tokens: list[str]) -> QueryDocuments:
         """Documents the query names (by number) or describes (card BM25, scaled to [0, 1])."""
-        found = QueryDocuments(facets=facets(query))
+        found = QueryDocuments(facets=facets(query), query=query)
         full, typed = references(query)
         for key in full:
             found.named |= self.by_number.get(key, set())

@@ -6,6 +6,7 @@ talks to the index only through the `index.backend.Backend` protocol.
 """
 from __future__ import annotations
 
+import re
 import threading
 
 import numpy as np
@@ -13,10 +14,11 @@ from pathlib import Path
 
 from indexer.index.backend import Backend, live_version_name, open_backend
 from indexer.parse.cite import cite
+from indexer.text.normalize import fold
 from indexer.errors import NotFound, QueryError  # noqa: F401 (re-exported)
 from indexer.records import AlsoIn, Context, Filters, Result  # noqa: F401 (re-exported)
 from indexer.search import retrieve
-from indexer.search.documents import DocumentIndex, QueryDocuments, facet_chunks
+from indexer.search.documents import DocumentIndex, QueryDocuments, asked_value, facet_chunks, value_chunks
 from indexer.search.sections import SectionIndex
 from indexer.search.filters import allowed_documents, doc_allowed, document_year  # noqa: F401
 from indexer.search.fusion import RRF_K, WEIGHTS, Weights, add_priors, reciprocal_rank_fusion  # noqa: F401
@@ -26,6 +28,8 @@ from indexer.search.results import build_results, highlight_spans, make_result, 
 from indexer.search.retrieve import POOL  # noqa: F401
 
 MODES = ("hybrid", "dense", "bm25")
+# a question about what a document is based on or was proposed by (its preamble)
+_ASKS_BASIS = re.compile(r"\b(can cu|theo de nghi|to trinh|co so phap ly|legal basis|pursuant)\b")
 IDENTITY = {"number", "date", "signer"}  # facets printed by the header and signature blocks
 
 
@@ -169,9 +173,13 @@ class SearchEngine:
         def document_prior(doc_id: str) -> float:
             return w.named * (doc_id in docs.named) + w.card * (doc_id == described)
 
+        basis = w.basis if not docs.facets and not _ASKS_BASIS.search(fold(docs.query)) else 0.0
         for chunk in chunks:
             if document_prior(chunk.doc_id):
                 priors[chunk.chunk_id] = document_prior(chunk.doc_id)
+            if basis and chunk.zone == "preamble" and chunk.ordinal > 0:
+                priors[chunk.chunk_id] = priors.get(chunk.chunk_id, 0.0) - basis
+        value = asked_value(docs.query) if w.value else None
         targets = focus or ({described} if described else set())
         if w.facet_targets:
             targets = targets | self._targets(docs, None)
@@ -183,6 +191,9 @@ class SearchEngine:
                     priors[cid] = priors.get(cid, 0.0) - w.identity
             for cid in facet_chunks(chunks_of, meta, asked):  # the fact asked, or the header of a
                 priors[cid] = document_prior(doc_id) + w.facet  # document the query only names
+            if value and w.value:
+                for cid in value_chunks(chunks_of, value):
+                    priors[cid] = priors.get(cid, 0.0) + w.value
         return priors
 
     def context(self, chunk_id: str, before: int = 2, after: int = 2) -> Context:
@@ -192,7 +203,8 @@ class SearchEngine:
         if not found:
             raise NotFound(f"unknown clause {chunk_id}", "take a clause id from search results or `chunks DOC_ID`")
         chunk = found[0]
-        same_doc = version.document_chunks(chunk.doc_id)
+        same_doc = [c for c in version.document_chunks(chunk.doc_id)  # the site's block is no neighbour
+                    if c.zone != "site" or c.chunk_id == chunk_id]
         pos = next(i for i, c in enumerate(same_doc) if c.chunk_id == chunk_id)
         meta = version.documents[chunk.doc_id]
         section = [c for c in same_doc if c.section == chunk.section]
