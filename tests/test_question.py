@@ -2,7 +2,7 @@
 import pytest
 
 from indexer.features.generation import check_citations
-from indexer.features.question import detect_language, find_entities, number_key, understand
+from indexer.features.question import detect_language, expected_units, find_entities, number_key, understand
 
 
 @pytest.mark.parametrize("text, kind, facts", [
@@ -124,3 +124,15 @@ def test_composite_question_parts():
     assert q.kind == "actor" and other_parts(q) == ["Phải nộp hồ sơ trước bao nhiêu ngày"]
     q = understand("Chương trình 42-CTr/HU ban hành ngày nào, căn cứ văn bản nào của Thành ủy")
     assert q.kind == "fact" and other_parts(q) == ["căn cứ văn bản nào của Thành ủy"]
+
+
+def test_a_code_question_expects_a_dotted_code():
+    import re
+
+    from indexer.text.normalize import fold
+
+    q = understand("What HS code was assigned to the imported solder wire?")
+    assert q.kind == "value" and q.language == "en"
+    units = expected_units(q.text)
+    assert re.search(units, fold("phân nhóm “- Loại khác”, mã số 7106.92.00"))
+    assert not re.search(units, fold("dây hàn Kester 275, model SAC305"))

@@ -10,6 +10,7 @@ import numpy as np
 
 from indexer.features.question import Question, expected_units
 from indexer.index.sentvec import open_vectors
+from indexer.parse.chunk import SITE_SECTION
 from indexer.search.engine import Result, SearchEngine
 from indexer.text.normalize import fold
 from indexer.text.sentences import split_sentences
@@ -148,6 +149,8 @@ def _scored(engine, q: Question, results: list[Result], candidates, limit: int =
             bonus += 0.02 * bool(re.search(r"\b(là|được hiểu là)\b", sentence))
         if q.kind in ("value", "actor") and not basis and results[i].section.startswith("Phần mở đầu"):
             bonus -= 0.03  # the preamble cites other documents' dates and bodies, not the asked value
+        if q.kind != "fact" and results[i].section == SITE_SECTION:
+            bonus -= 0.04  # the legal site's captions repeat the title and dates, they answer no content
         if _is_closing(results[i]):
             bonus -= 0.05  # recipients list and signature block: never the content asked for
         if basis and _BASIS_SENTENCE.match(sentence):
