@@ -258,17 +258,21 @@ def _ref(results: list[Result], doc_id: str) -> int:
 
 # -- comparisons ----------------------------------------------------------------
 
+COMPARISON_SPREAD = 8  # documents of an unfiltered comparison found by clause similarity alone
+
+
 def _comparison(engine, q: Question, scoped, base: Answer, min_similarity: float | None) -> Answer:
     """One row per document: its best sentence (value quoted) or "không đề cập"."""
     version = engine.version
     results = engine.search(q.text, k=40, filters=scoped, group_duplicates=False)
-    base.results = results[:10]
     threshold = min_similarity or (MIN_SIMILARITY_EN if q.language == "en" else MIN_SIMILARITY)
     scope_docs = list(scoped.doc_ids) if scoped and scoped.doc_ids else \
         list(dict.fromkeys(r.doc_id for r in results[:20]))
+    spread = [] if scoped and scoped.doc_ids else _spread(engine, q, results, scoped)
+    results = results + spread
     by_doc: dict[str, list[int]] = {}
     for i, r in enumerate(results):
-        if r.doc_id in scope_docs and len(by_doc.setdefault(r.doc_id, [])) < 2:
+        if (r.doc_id in scope_docs or i >= len(results) - len(spread)) and len(by_doc.setdefault(r.doc_id, [])) < 2:
             by_doc[r.doc_id].append(i)
     picks = [i for rows in by_doc.values() for i in rows]
     candidates = [(i, s) for i in picks for s in split_sentences(results[i].text)]
@@ -277,21 +281,54 @@ def _comparison(engine, q: Question, scoped, base: Answer, min_similarity: float
         doc = results[item[2]].doc_id
         if item[1] >= threshold and doc not in best:
             best[doc] = item
-    for doc_id in scope_docs:
+    # documents only the spread found get a row when they state something, never "không đề cập"
+    rows = scope_docs + [d for d in dict.fromkeys(r.doc_id for r in spread) if d in best and d not in scope_docs]
+    cards = results[:10]
+    for doc_id in rows:
         meta = version.documents[doc_id]
         entity = meta.province or meta.issuer or meta.file
         if doc_id in best:
             _, sim, i, sentence = best[doc_id]
+            if results[i] not in cards:
+                results[i].rank = len(cards) + 1
+                cards.append(results[i])
+            ref = cards.index(results[i])
             value = _direct_answer(Question(q.text, q.language, "value", [], q.entity), sentence) or sentence
             base.table.append({"entity": entity, "doc_id": doc_id, "value": value.split(": ", 1)[-1],
                                "text": sentence, "citation": results[i].citation,
-                               "chunk_id": results[i].chunk_id, "ref": i + 1})
-            base.sentences.append(_sentence(sentence, results[i], i, sim))
+                               "chunk_id": results[i].chunk_id, "ref": ref + 1})
+            base.sentences.append(_sentence(sentence, cards[ref], ref, sim))
         else:
             base.table.append({"entity": entity, "doc_id": doc_id, "value": NOT_MENTIONED[q.language],
                                "text": "", "citation": cite_document(meta), "chunk_id": "", "ref": 0})
+    base.results = cards
     if not base.sentences:
         return _not_found(base)
     base.answered = True
     base.message = ("Comparison by document:" if q.language == "en" else "So sánh theo văn bản:")
     return base
+
+
+def _spread(engine, q: Question, results: list[Result], filters: Filters | None) -> list[Result]:
+    """Best clauses (two each) of other documents by clause similarity alone: a comparison is
+    about every document that states the compared value, not only those the search ranks first."""
+    from indexer.search import retrieve
+    from indexer.search.filters import allowed_documents
+    from indexer.search.results import make_result
+
+    version = engine.version
+    seen = {r.doc_id for r in results[:20]}
+    allowed = allowed_documents(version.documents, filters)
+    try:
+        hits = retrieve.dense(version, engine.embedder, engine.understand(q.text), allowed, n=150)
+    except Exception:  # a backend without dense search: the ranked results only
+        return []
+    per_doc: dict[str, list[str]] = {}
+    for chunk_id, _score in hits:
+        doc = chunk_id.rpartition(":")[0]
+        if doc not in seen and len(per_doc.get(doc, [])) < 2 and \
+                (doc in per_doc or len(per_doc) < COMPARISON_SPREAD):
+            per_doc.setdefault(doc, []).append(chunk_id)
+    chunks = version.fetch_chunks([c for ids in per_doc.values() for c in ids])
+    return [make_result(len(results) + j + 1, 0.0, c, version.documents[c.doc_id], q.text)
+            for j, c in enumerate(chunks)]
