@@ -18,7 +18,8 @@ Scoring rules:
   two or more words (not the sentence's first word); if none, the first comma-separated phrase.
   A key matches when its folded words (no marks, đ→d, lower case, leading zeros dropped) occur as
   whole words in the folded answer. A query with neither answer nor "Kỳ vọng" is correct when the
-  answer quotes one of its relevant passages (quote skeleton inside the answer skeleton).
+  answer quotes one of its relevant passages (quote skeleton, without a leading list label such
+  as "3. " or "a) ", inside the answer skeleton).
 A third of the queries (sha1(id) mod 3 == 0) is held out: never looked at while developing.
 """
 from __future__ import annotations
@@ -104,6 +105,15 @@ def seed_keys(query: dict) -> list[str] | None:
     return names or [main.split(",")[0].strip(" .")]
 
 
+_LIST_LABEL = re.compile(r"^\s*(?:[-–+•*]|\(?(?:\d{1,2}|[a-zđ]|[IVX]{1,5})[.)])\s+")
+
+
+def unlabelled(quote: str) -> str:
+    """A relevant passage without its leading list label ("3. ", "a) ", "- "): answers quote
+    sentences without the label (text/sentences.py strips it), so it is not part of the match."""
+    return _LIST_LABEL.sub("", quote, count=1)
+
+
 def answer_text(data: dict) -> str:
     parts = [data.get("message") or ""] + [s["text"] for s in data.get("sentences", [])]
     for row in data.get("table") or []:
@@ -117,7 +127,7 @@ def correct(query: dict, data: dict, dataset: str) -> bool:
         return all(squash(k) in squash(text) for k in query["answer_keys"])
     keys = seed_keys(query)
     if keys is None:
-        return any(skeleton(r["quote"]) in skeleton(text) for r in query["relevant"])
+        return any(skeleton(unlabelled(r["quote"])) in skeleton(text) for r in query["relevant"])
     folded = words(text)
     return all(words(k) in folded for k in keys)
 

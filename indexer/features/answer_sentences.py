@@ -75,6 +75,7 @@ def _candidates(results: list[Result], per_result: int | None = None,
     return out
 
 
+_NAME_END = re.compile(r"(?:^|\s)[A-ZĐÀ-Ỹ][\wÀ-ỹ]*\s*$")  # "… Công ty Tân Cảng" / "- Petro …": a name cut
 _OPEN_END = re.compile(r"[\w,]\s*$")  # a clause that stops mid-sentence (no . ; : ! ? or bracket)
 
 
@@ -84,16 +85,16 @@ def _with_broken_start(version, result, first: str) -> str:
     joined to the end of that text (a heading line or the previous clause), so that the quote
     reads as the document does."""
     text = result.text.lstrip()
-    dashed = text.startswith(("- ", "– "))
-    if not (dashed or text[:1].islower()):
-        return first
+    dashed = text.startswith(("- ", "– ")) and text[2:3].isupper()
+    if not (dashed or (text[:1].islower() and not re.match(r"[a-zđ]{1,2}[).]\s", text))):
+        return first  # "a) …" is a point label, not a continuation
     try:
         chunk = version.fetch_chunks([result.chunk_id])[0]
         before = version.texts.get(result.doc_id, "")[max(0, chunk.start - 600):max(0, chunk.start)]
     except Exception:  # a backend without offsets or texts: the clause as it is
         return first
-    if not _OPEN_END.search(before):
-        return first
+    if not _OPEN_END.search(before) or (dashed and not _NAME_END.search(before)):
+        return first  # a heading over a list ("… có liên quan" / "- Là cơ quan …") is not cut
     tail = split_sentences(before)
     if not tail:
         return first
@@ -160,12 +161,20 @@ def _scored(engine, q: Question, results: list[Result], candidates, limit: int =
         pre.append((bonus, i, sentence))
     pre.sort(key=lambda t: -t[0])
     # a table label shown with its value cell ("… | 168 giờ") is scored as the label the build stored
-    scores = _sentence_scores(engine, searched, [s.split(" | ")[0] if " | " in s and s.split(" | ")[0] in
-                                                 results[i].text else s for _, i, s in pre], limit)
+    scores = _sentence_scores(engine, searched, [_as_stored(s, results[i].text) for _, i, s in pre], limit)
     scored = [(float(score) + bonus, float(score), i, sentence)
               for (bonus, i, sentence), score in zip(pre, scores) if score is not None]
     scored.sort(key=lambda t: -t[0])
     return scored
+
+
+def _as_stored(sentence: str, clause: str) -> str:
+    """The sentence as the build split it: a table label shown with its value cell
+    ("… | 168 giờ", see _with_cell_value) is scored as the label alone."""
+    if sentence in clause or " | " not in sentence:
+        return sentence
+    label = sentence.rsplit(" | ", 1)[0]
+    return label if label in clause else sentence
 
 
 def _is_closing(result: Result) -> bool:
