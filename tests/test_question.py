@@ -136,3 +136,12 @@ def test_a_code_question_expects_a_dotted_code():
     units = expected_units(q.text)
     assert re.search(units, fold("phân nhóm “- Loại khác”, mã số 7106.92.00"))
     assert not re.search(units, fold("dây hàn Kester 275, model SAC305"))
+
+
+def test_the_body_a_heading_assigns_its_items_to():
+    from indexer.features.answer_sentences import section_body
+
+    assert section_body("II. NHIỆM VỤ › 3. Về ổn định thị trường › b) Bộ Công Thương:") == "Bộ Công Thương"
+    assert section_body("III › 2. Sở Tài chính chủ trì, phối hợp các sở") == "Sở Tài chính"
+    assert section_body("Phần I › Ban hành kèm theo Quyết định") is None
+    assert section_body("II › 1. Bộ máy tổ chức") is None

@@ -106,7 +106,7 @@ def answer(engine: SearchEngine, question: str, filters: Filters | None = None, 
                    if s.text not in {c.text for c in chosen}]
     base.answered = True
     base.sentences = chosen
-    base.message = _direct_answer(q, chosen[0].text)
+    base.message = _direct_answer(q, chosen[0].text, base.results[chosen[0].ref - 1].section)
     return base
 
 

@@ -145,7 +145,8 @@ def _scored(engine, q: Question, results: list[Result], candidates, limit: int =
             if not effect and _EFFECT_SENTENCE.search(sentence):
                 bonus -= 0.04  # when the document takes effect is a fact of the document, not the asked value
         elif q.kind == "actor":  # the answer form: a named body with its assignment ("Sở X chủ trì")
-            bonus += 0.03 * bool(_ACTOR_CUES.search(sentence)) + 0.03 * bool(_ACTOR_NAME.search(sentence))
+            bonus += 0.03 * bool(_ACTOR_CUES.search(sentence)) + \
+                0.03 * bool(_ACTOR_NAME.search(sentence) or section_body(results[i].section))
         elif q.kind == "definition":
             bonus += 0.02 * bool(re.search(r"\b(là|được hiểu là)\b", sentence))
         if q.kind in ("value", "actor") and not basis and results[i].section.startswith("Phần mở đầu"):
@@ -278,12 +279,28 @@ def _sentence_scores(engine: SearchEngine, question: str, sentences: list[str],
     return [None if i in skipped else float(v) for i, v in enumerate(vectors @ query)]
 
 
-def _direct_answer(q: Question, sentence: str) -> str:
+# a heading that names the body its items are assigned to: "b) Bộ Công Thương:", "2. Sở Tài chính chủ trì …"
+_SECTION_BODY = re.compile(
+    r"^(?:[a-zđ]\)|\d{1,2}\.|[IVX]{1,5}\.)?\s*((?:Ủy ban nhân dân|UBND|(?:Sở|Bộ|Ủy ban|Công an|Ban|Văn phòng|"
+    r"Cục|Trung tâm|Thanh tra|Đài|Báo|Hội|Liên đoàn|Đoàn|Kho bạc|Ngân hàng|Bảo hiểm)\s+[A-ZĐÀ-Ỹ])[^:;,.]{0,80}?)"
+    r"\s*(?::|\s(?:chủ trì|có trách nhiệm|chịu trách nhiệm)\b|$)")
+
+
+def section_body(section: str) -> str | None:
+    """The body named by the innermost heading of a clause's breadcrumb, if it names one."""
+    for label in reversed(section.split(" › ")[-2:]):
+        m = _SECTION_BODY.match(label.strip())
+        if m:
+            return m.group(1).strip()
+    return None
+
+
+def _direct_answer(q: Question, sentence: str, section: str = "") -> str:
     """The short answer line: the body for an actor, the number phrases for a value."""
     if q.kind == "actor":
         m = _ACTOR_NAME.search(sentence)
-        if m:
-            body = next(g for g in m.groups() if g).strip()
+        body = next(g for g in m.groups() if g).strip() if m else section_body(section)
+        if body:  # named in the sentence, or in the heading its clause is listed under
             return (f"Responsible body: {body}" if q.language == "en" else f"Cơ quan, đơn vị: {body}")
     if q.kind == "value":
         phrases = [p.group(0).strip(" ,;.") for p in _VALUE_PHRASE.finditer(sentence)
