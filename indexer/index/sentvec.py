@@ -45,6 +45,8 @@ def update(index_dir: Path, clause_texts: Iterable[str], embedder,
            progress: Callable[[str, int, int], None] | None = None) -> int:
     """Store a vector for every sentence of the clauses; returns how many were newly embedded."""
     path = Path(index_dir) / FILE
+    for stale in Path(index_dir).glob(f".{FILE}.*.tmp.npz"):  # left by a killed build (build lock held)
+        stale.unlink(missing_ok=True)
     sentences = clause_sentences(clause_texts)
     keys = [sentence_key(s, embedder.model_id) for s in sentences]
     old = _read(path)
