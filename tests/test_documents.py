@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from indexer.records import Chunk, DocumentMeta
-from indexer.search.documents import (DocumentIndex, QueryDocuments, asked_value, card_text, facet_chunks, facets,
+from indexer.search.documents import (DocumentIndex, QueryDocuments, asked_value, card_text, compares_pair, facet_chunks, facets,
                                       number_key, references, value_chunks)
 
 
@@ -134,3 +134,45 @@ def test_asked_values_and_the_clauses_that_print_them():
     assert not pattern_finds("cách đảo bao nhiêu km?", "cách đảo Song Tử Tây rất xa")
     assert asked_value("di dời nhà máy gây ô nhiễm") is None  # "máy" is not "mấy"
     assert asked_value("Chỉ thị về nước dưới đất giao công an những việc gì") is None
+
+
+def test_a_comparison_of_two_documents_targets_each():
+    query = "So sánh chỉ tiêu giữa Kế hoạch kinh tế số của Bắc Ninh và Chương trình Chính phủ số"
+    assert compares_pair(query) and compares_pair("hai nghị quyết của HĐND Hà Nội")
+    assert not compares_pair("so sánh tỷ lệ đô thị hóa giữa các địa phương")  # many places, not two documents
+    half = QueryDocuments(scores={"bn": 1.0, "cp": 0.8, "hy": 0.2}, coverage={"bn": 0.3, "cp": 0.25, "hy": 0.3},
+                          query=query)
+    assert half.targets(1.5, 0.4) == {"bn", "cp"}  # each card holds about half the query's words
+
+
+def test_which_provinces_asks_for_a_list_of_provinces():
+    from indexer.search.documents import PROVINCE_LIST
+
+    assert asked_value("Những tỉnh, thành nào thuộc phạm vi hỗ trợ?") == PROVINCE_LIST
+    chunks = [Chunk(chunk_id=f"x:{i}", doc_id="x", ordinal=i, section="", section_labels=[], text=t, start=0,
+                    end=len(t)) for i, t in enumerate(["các tỉnh Quảng Ngãi, Gia Lai, Đắk Lắk, Khánh Hòa;",
+                                                       "Ủy ban nhân dân tỉnh Quảng Ngãi chủ trì"])]
+    assert value_chunks(chunks, PROVINCE_LIST) == ["x:0"]
+
+
+def test_best_clause_of_each_compared_document_leads():
+    from indexer.search.engine import best_of_each_first
+
+    ranked = [("a:1", 0.9), ("a:2", 0.8), ("b:7", 0.5), ("c:1", 0.4), ("b:2", 0.3)]
+    assert [c for c, _ in best_of_each_first(ranked, {"a", "b"})] == ["a:1", "b:7", "a:2", "c:1", "b:2"]
+
+
+def test_size_questions_ask_for_dimensions():
+    pattern = asked_value("What size is the auditor card?")
+    chunk = Chunk(chunk_id="k:0", doc_id="k", ordinal=0, section="", section_labels=[],
+                  text="1. Thẻ hình chữ nhật, rộng 54mm, dài 86 mm", start=0, end=10)
+    assert pattern and value_chunks([chunk], pattern) == ["k:0"]
+    assert asked_value("kích thước thẻ là bao nhiêu") == pattern
+
+
+def test_a_question_across_provinces_targets_no_single_document():
+    across = QueryDocuments(scores={"hn": 1.0, "bn": 0.4}, coverage={"hn": 0.5},
+                            query="so sánh tỷ lệ đô thị hóa năm 2030 giữa các tỉnh")
+    assert across.targets(1.5, 0.35) == set()
+    one = QueryDocuments(scores={"hn": 1.0, "bn": 0.4}, coverage={"hn": 0.5}, query="tỷ lệ đô thị hóa của Hà Nội")
+    assert one.targets(1.5, 0.35) == {"hn"}

@@ -35,3 +35,16 @@ def test_a_broken_glossary_file_gives_an_empty_glossary(tmp_path):
     bad.write_text("terms: [unclosed", encoding="utf-8")
     assert load_glossary(bad) == []
     assert GLOSSARY_FILE.exists()
+
+
+def test_everyday_wordings_bring_the_documents_wording():
+    from indexer.search.query import expand_query
+    from indexer.text.glossary import load_everyday
+
+    assert "mang thai" in expand_query("công chức đang có bầu có bị kỷ luật không")
+    assert "mang thai" in expand_query("cong chuc dang co bau")  # typed without diacritics
+    assert "giấy chứng nhận quyền sử dụng đất" in expand_query("làm sổ đỏ ở đâu")
+    assert expand_query("di dời nhà máy gây ô nhiễm") == "di dời nhà máy gây ô nhiễm"
+    entries = load_everyday()
+    assert len(entries) >= 40
+    assert all(len(said.split()) >= 2 for e in entries for said in e.english)  # no one-syllable key

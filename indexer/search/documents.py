@@ -21,6 +21,7 @@ from functools import lru_cache
 import numpy as np
 
 from indexer.records import Chunk, DocumentMeta
+from indexer.text import gazetteer
 from indexer.text.normalize import fold
 from indexer.text.segment import bm25_tokens, segment_text
 from indexer.text.stopwords import FOLDED as FOLDED_STOPWORDS, STOPWORDS
@@ -59,20 +60,30 @@ _WHEN = re.compile(r"\b(truoc ngay nao|ngay nao|khi nao|thoi diem nao|luc nao|ba
                    r"by when|by what date|what date|when)\b")
 _HOW_MANY = re.compile(r"\b(?:bao nhiêu|mấy|how many|how much)\s+(\w+)")
 _NOT_UNITS = {"vao", "cho", "tren", "duoc", "la", "o", "tai", "cua", "trong", "voi", "va", "the", "is", "are", "of"}
+_SIZE = re.compile(r"\b(kich thuoc|kich co|rong bao nhieu|dai bao nhieu|cao bao nhieu|dien tich bao nhieu|"
+                   r"what size|how big|how large|how wide|how long is|dimensions?)\b")
 _MONEY_WORDS = {"tien", "dong", "money"}
+_WHICH_PROVINCES = re.compile(r"\b((nhung|cac) )?(tinh|tinh thanh|tinh thanh pho|thanh pho|dia phuong)( thanh)? nao\b|"
+                              r"\b(which|what) (provinces|cities|localities)\b")
+PROVINCE_LIST = "@provinces"  # asked_value: a list of provinces
 _PRINTED = {
     "duration": r"\d+\s*(ngay|thang|nam|gio|phut|tuan)\b",
     "when": r"(ngay \d{1,2}\b|\b\d{1,2}/\d{1,2}(/\d{4})?\b|thang \d{1,2}\b|quy [ivx]+\b|nam \d{4}\b)",
     "money": r"\d[\d.,]*\s*(dong|trieu|ty|nghin|vnd)\b",
     "percent": r"\d+([.,]\d+)?\s*%",
+    "size": r"\d+([.,]\d+)?\s*(mm|cm|m|km|m2|ha)\b",
 }
 
 
 def asked_value(query: str) -> str | None:
     """A pattern (on folded text) of the value a question asks for, or None."""
     folded = " ".join(re.findall(r"[\w%]+", fold(query)))
+    if _WHICH_PROVINCES.search(folded):
+        return PROVINCE_LIST
     if _DURATION.search(folded):
         return _PRINTED["duration"]
+    if _SIZE.search(folded):
+        return _PRINTED["size"]
     if re.search(r"\b(ty le|phan tram|percent|rate)\b", folded) and re.search(r"\b(bao nhieu|how much|what)\b", folded):
         return _PRINTED["percent"]
     m = _HOW_MANY.search(" ".join(re.findall(r"\w+", query.lower())))  # "mấy", not "máy"
@@ -89,8 +100,35 @@ def asked_value(query: str) -> str | None:
 
 def value_chunks(chunks: list[Chunk], pattern: str) -> list[str]:
     """Ids of clauses that print a value of the asked kind."""
+    if pattern == PROVINCE_LIST:
+        return [c.chunk_id for c in chunks if _lists_provinces(c.text)]
     compiled = re.compile(pattern)
     return [c.chunk_id for c in chunks if compiled.search(fold(c.text))]
+
+
+def _lists_provinces(text: str, at_least: int = 3) -> bool:
+    """Whether a clause names several provinces or centrally-run cities (a list of them)."""
+    return len(set(_province_pattern().findall(text))) >= at_least
+
+
+@lru_cache(maxsize=1)
+def _province_pattern() -> re.Pattern[str]:
+    names = set(gazetteer.province_names()) | set(gazetteer.CENTRAL_CITIES)
+    names |= {n.split(" ", 2)[-1] for n in names if n.startswith("Thừa Thiên")}  # "Huế"
+    ordered = sorted(names, key=len, reverse=True)
+    return re.compile(r"(?<![\w])(" + "|".join(re.escape(n) for n in ordered) + r")(?![\w])")
+
+
+_ACROSS = re.compile(r"\b((cac|nhung|moi|tung) (tinh|dia phuong|thanh pho|tinh thanh|xa|phuong|van ban|"
+                     r"ke hoach|chuong trinh|nghi quyet|quyet dinh)|(which|all|each) (provinces|cities|localities|"
+                     r"documents|plans))\b")
+_PAIR = re.compile(r"\b(giua .+ va |ca hai|hai (van ban|nghi quyet|quyet dinh|chi thi|ke hoach|thong tu|nghi dinh|"
+                   r"cong van)|both|versus|between .+ and )")
+
+
+def compares_pair(query: str) -> bool:
+    """A comparison of two named things ("giữa A và B", "hai nghị quyết", "both")."""
+    return _PAIR.search(" ".join(re.findall(r"\w+", fold(query))) + " ") is not None
 
 
 def number_key(text: str | None) -> str:
@@ -117,7 +155,13 @@ class QueryDocuments:
         by ``margin`` (several for a comparison of documents) and hold ``coverage`` of its words."""
         if self.named:
             return set(self.named)
+        if _ACROSS.search(" ".join(re.findall(r"\w+", fold(self.query)))):
+            return set()  # "giữa các tỉnh", "which provinces": a question across the corpus
         ranked = sorted(self.scores.items(), key=lambda kv: -kv[1])[:most + 1]
+        if compares_pair(self.query):  # "giữa A và B": each card holds about half the query's words
+            close = [d for d, score in ranked if score >= 1 / margin]
+            if len(close) <= most:
+                return {d for d in close if self.coverage.get(d, 0.0) >= coverage / 2}
         for cut in range(1, min(most, len(ranked)) + 1):
             after = ranked[cut][1] if cut < len(ranked) else 0.0
             if ranked[cut - 1][1] >= margin * after:

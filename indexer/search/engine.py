@@ -33,6 +33,18 @@ _ASKS_BASIS = re.compile(r"\b(can cu|theo de nghi|to trinh|co so phap ly|legal b
 IDENTITY = {"number", "date", "signer"}  # facets printed by the header and signature blocks
 
 
+def best_of_each_first(ranked: list[tuple[str, float]], doc_ids: set[str]) -> list[tuple[str, float]]:
+    """Several documents asked about (compared): the best clause of each leads, then the rest."""
+    firsts: dict[str, tuple[str, float]] = {}
+    for cid, score in ranked:
+        doc_id = cid.rsplit(":", 1)[0]
+        if doc_id in doc_ids and doc_id not in firsts:
+            firsts[doc_id] = (cid, score)
+    lead = list(firsts.values())
+    chosen = {cid for cid, _ in lead}
+    return lead + [(cid, score) for cid, score in ranked if cid not in chosen]
+
+
 class SearchEngine:
     """Searches the live index version; follows new versions as builds publish them."""
 
@@ -143,7 +155,9 @@ class SearchEngine:
                                                 vector=encoded[text]))
                     weights.append(w.residual_dense)
         fused = reciprocal_rank_fusion(lists, weights=weights)
-        return add_priors(fused, self._priors(version, fused, docs, focus))
+        ranked = add_priors(fused, self._priors(version, fused, docs, focus, allowed))
+        targets = self._targets(docs, allowed)  # several documents asked about: each one's best clause leads
+        return best_of_each_first(ranked, targets) if len(targets) > 1 else ranked
 
     def _focus(self, docs: QueryDocuments, allowed: set[str] | None) -> set[str]:
         """Documents the query names by number (searched again on their own)."""
@@ -165,7 +179,7 @@ class SearchEngine:
         return best if docs.coverage.get(best, 0.0) >= self.weights.card_coverage else None
 
     def _priors(self, version: Backend, fused: list[tuple[str, float]], docs: QueryDocuments,
-                focus: set[str]) -> dict[str, float]:
+                focus: set[str], allowed: set[str] | None) -> dict[str, float]:
         w = self.weights
         described = self._described(docs)
         chunks = version.fetch_chunks([cid for cid, _ in fused])
@@ -180,9 +194,9 @@ class SearchEngine:
             if basis and chunk.zone == "preamble" and chunk.ordinal > 0:
                 priors[chunk.chunk_id] = priors.get(chunk.chunk_id, 0.0) - basis
         value = asked_value(docs.query) if w.value else None
-        targets = focus or ({described} if described else set())
+        targets = focus or ({described} if described and (allowed is None or described in allowed) else set())
         if w.facet_targets:
-            targets = targets | self._targets(docs, None)
+            targets = targets | self._targets(docs, allowed)
         for doc_id in targets:
             chunks_of, meta = version.document_chunks(doc_id), version.documents[doc_id]
             asked = docs.facets or ({"number"} if docs.content.get(doc_id, 1) == 0 else set())

@@ -8,8 +8,8 @@ from indexer.errors import QueryError
 from indexer.index.backend import QueryStats
 from indexer.settings import MAX_QUERY_CHARS
 from indexer.text.accents import edits1
-from indexer.text.glossary import english_pairs, match_key
-from indexer.text.normalize import normalize_text
+from indexer.text.glossary import english_pairs, everyday_pairs, match_key
+from indexer.text.normalize import fold, normalize_text
 from indexer.text.segment import bm25_tokens, segment_text
 
 _MAX_CORRECTED = 25  # longer "syllables" are not words (and their 54·n edits cost n² memory)
@@ -35,9 +35,12 @@ def glossary() -> list[tuple[str, str]]:
 
 
 def expand_query(query: str) -> str:
-    """Add the Vietnamese wording of English policy terms the query uses ("smart city")."""
+    """Add the Vietnamese wording of English policy terms the query uses ("smart city") and the
+    documents' wording of everyday phrases ("có bầu" → "mang thai")."""
     folded = f" {match_key(query)} "
+    plain = " " + " ".join(re.findall(r"[^\W_]+", fold(query))) + " "
     additions = [vi for key, vi in english_pairs() if f" {key} " in folded]
+    additions += [vi for key, vi in everyday_pairs() if f" {key} " in plain]
     return query if not additions else f"{query} ({'; '.join(dict.fromkeys(additions))})"
 
 

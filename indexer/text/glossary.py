@@ -49,6 +49,32 @@ def load_glossary(path: Path | None = None) -> list[GlossaryEntry]:
     return entries
 
 
+def load_everyday(path: Path | None = None) -> list[GlossaryEntry]:
+    """Everyday Vietnamese wordings (``say``) with the wording documents use (``vi``)."""
+    import yaml
+
+    try:
+        data = yaml.safe_load(Path(path or GLOSSARY_FILE).read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError):
+        return []
+    entries = []
+    for item in data.get("everyday") or []:
+        if not isinstance(item, dict):
+            continue
+        said = tuple(str(x) for x in item.get("say") or [] if len(str(x).split()) >= 2)
+        written = tuple(str(x) for x in item.get("vi") or [] if str(x).strip())
+        if said and written:
+            entries.append(GlossaryEntry(said, written))
+    return entries
+
+
+@lru_cache(maxsize=4)
+def everyday_pairs(path: Path | None = None) -> tuple[tuple[str, str], ...]:
+    """(folded everyday wording, document wordings joined by "; ") pairs."""
+    return tuple((" ".join(re.findall(r"[^\W_]+", fold(said))), "; ".join(entry.vietnamese))
+                 for entry in load_everyday(path) for said in entry.english)
+
+
 @lru_cache(maxsize=4)
 def english_pairs(path: Path | None = None) -> tuple[tuple[str, str], ...]:
     """(match key of an English wording, its Vietnamese wordings joined by "; ") pairs."""
