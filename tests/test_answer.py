@@ -116,8 +116,9 @@ def test_sentences_keep_numbers_whole():
 
 @pytest.fixture(scope="module")
 def realdocs_engine(tmp_path_factory, embedder):
-    """An index of two real documents: a consolidated regulation whose clauses break mid-name
-    across a line ("Công ty Tân Cảng" / "- Petro Cam Ranh") and a regulation with a yearly deadline."""
+    """An index of three real documents: a consolidated regulation whose clauses break mid-name
+    across a line ("Công ty Tân Cảng" / "- Petro Cam Ranh"), a regulation with a yearly deadline
+    and a procedure table whose total row is split across two clauses."""
     import shutil
 
     from indexer import settings
@@ -126,7 +127,7 @@ def realdocs_engine(tmp_path_factory, embedder):
 
     docs = settings.shared_dir() / "realdocs" / "docs"
     corpus = tmp_path_factory.mktemp("realdocs")
-    for name in ("1e6fb98e16a75e3d.md", "af2a4fc9b3a7aeeb.md"):
+    for name in ("1e6fb98e16a75e3d.md", "af2a4fc9b3a7aeeb.md", "a9e3b1619c1d3512.md"):
         if not (docs / name).exists():
             pytest.skip("shared realdocs not available")
         shutil.copy2(docs / name, corpus / name)
@@ -148,3 +149,10 @@ def test_deadline_is_the_sentence_that_sets_it_not_the_date_of_effect(realdocs_e
                                 "trước ngày nào?")
     assert a.answered and a.kind == "value"
     assert "31 tháng 3" in a.sentences[0].text and "hiệu lực" not in a.sentences[0].text
+
+
+def test_a_total_is_the_total_row_not_a_step(realdocs_engine):
+    a = answer(realdocs_engine, "Ở Nghệ An, thủ tục khấu trừ kinh phí bồi thường, hỗ trợ, tái định cư cấp xã "
+                                "mất tổng cộng bao lâu?")
+    assert a.answered and a.kind == "value"
+    assert "168 giờ" in a.message and "Tổng thời gian" in a.sentences[0].text

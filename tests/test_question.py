@@ -145,3 +145,11 @@ def test_the_body_a_heading_assigns_its_items_to():
     assert section_body("III › 2. Sở Tài chính chủ trì, phối hợp các sở") == "Sở Tài chính"
     assert section_body("Phần I › Ban hành kèm theo Quyết định") is None
     assert section_body("II › 1. Bộ máy tổ chức") is None
+
+
+def test_numbers_that_number_things_are_not_values():
+    from indexer.features.answer_sentences import _direct_answer
+
+    q = understand("Tổng thời gian giải quyết thủ tục là bao lâu?")
+    line = _direct_answer(q, "Bước 5 | Lãnh đạo UBND cấp xã ký phê duyệt theo mẫu số 02 | 08 giờ")
+    assert line.endswith("08 giờ") and "5" not in line.replace("08", "")

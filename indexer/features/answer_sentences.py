@@ -36,6 +36,7 @@ _DEADLINE_QUESTION = re.compile(r"\b(truoc ngay nao|han chot|han cuoi|cham nhat 
                                 r"due (date|by))\b")
 _DEADLINE_SENTENCE = re.compile(r"\b(trước ngày|chậm nhất|hạn chót|hạn cuối|không muộn hơn|"
                                 r"trước \d{1,2}(?:/| tháng )\d{1,2}|hằng năm|định kỳ)", re.I)
+_TOTAL = re.compile(r"\b(tổng|total)\b", re.I)
 _EFFECT_SENTENCE = re.compile(r"có hiệu lực (?:thi hành )?(?:kể )?từ", re.I)
 _VALUE_PHRASE = re.compile(
     r"(?:(?:trên|dưới|tối thiểu|tối đa|ít nhất|khoảng|đạt|từ|đến|trước|chậm nhất)\s+)?"
@@ -80,14 +81,16 @@ _OPEN_END = re.compile(r"[\w,]\s*$")  # a clause that stops mid-sentence (no . ;
 
 
 def _with_broken_start(version, result, first: str) -> str:
-    """The first sentence of a clause that a line break cut off from the text before it
-    ("…, Công ty Tân Cảng" / "- Petro Cam Ranh hoặc …", or a clause starting in lower case):
-    joined to the end of that text (a heading line or the previous clause), so that the quote
-    reads as the document does."""
+    """The first sentence of a clause that a line break cut off from the text before it, joined
+    to the end of that text so that the quote reads as the document does: a name cut across a
+    line ("…, Công ty Tân Cảng" / "- Petro Cam Ranh hoặc …"), a clause starting in lower case,
+    or a table value cell whose label row ended the previous clause
+    ("Tổng thời gian giải quyết TTHC" / "168 giờ …", joined as "label | value")."""
     text = result.text.lstrip()
     dashed = text.startswith(("- ", "– ")) and text[2:3].isupper()
-    if not (dashed or (text[:1].islower() and not re.match(r"[a-zđ]{1,2}[).]\s", text))):
-        return first  # "a) …" is a point label, not a continuation
+    cell = text[:1].isdigit() and first == split_sentences(text)[0] and not re.match(r"\d{1,2}[.)]\s", text)
+    if not (dashed or cell or (text[:1].islower() and not re.match(r"[a-zđ]{1,2}[).]\s", text))):
+        return first  # "a) …" and "1. …" are labels, not continuations
     try:
         chunk = version.fetch_chunks([result.chunk_id])[0]
         before = version.texts.get(result.doc_id, "")[max(0, chunk.start - 600):max(0, chunk.start)]
@@ -98,6 +101,9 @@ def _with_broken_start(version, result, first: str) -> str:
     tail = split_sentences(before)
     if not tail:
         return first
+    if cell:  # only a short label without a number of its own
+        label = tail[-1].rsplit(" | ", 1)[-1].strip()
+        return f"{label} | {first}" if len(label) <= 90 and not _NUMBER.search(label) else first
     return f"{tail[-1]} {text[:1]} {first}" if dashed else f"{tail[-1]} {first}"
 
 
@@ -132,6 +138,7 @@ def _scored(engine, q: Question, results: list[Result], candidates, limit: int =
     years = {str(y) for y in q.entity.years}
     basis = _BASIS_QUESTION.search(fold(q.text)) is not None
     deadline = _DEADLINE_QUESTION.search(fold(q.text)) is not None
+    total = re.search(r"\b(tong|total|in all|altogether)\b", fold(q.text)) is not None
     effect = re.search(r"\b(hieu luc|effect|in force)\b", fold(q.text)) is not None
     pre = []
     for (i, sentence) in candidates:
@@ -140,6 +147,8 @@ def _scored(engine, q: Question, results: list[Result], candidates, limit: int =
         if q.kind == "value":
             bonus += 0.02 * bool(_NUMBER.search(sentence)) + 0.02 * bool(years and any(y in sentence for y in years))
             bonus += 0.04 * bool(units and has_unit(sentence, units))
+            if total:  # "tổng thời gian / tổng kinh phí": the total row, not one of its parts
+                bonus += 0.03 * bool(_TOTAL.search(sentence))
             if deadline:
                 bonus += 0.04 * bool(_DEADLINE_SENTENCE.search(sentence))
             if not effect and _EFFECT_SENTENCE.search(sentence):
@@ -304,7 +313,8 @@ def _direct_answer(q: Question, sentence: str, section: str = "") -> str:
             return (f"Responsible body: {body}" if q.language == "en" else f"Cơ quan, đơn vị: {body}")
     if q.kind == "value":
         phrases = [p.group(0).strip(" ,;.") for p in _VALUE_PHRASE.finditer(sentence)
-                   if _NUMBER.search(p.group(0)) and not _is_reference(sentence, p.end())]
+                   if _NUMBER.search(p.group(0)) and not _is_reference(sentence, p.end())
+                   and not _is_label(sentence, p.start())]
         units = expected_units(q.text)
         if units:
             phrases = [p for p in phrases if has_unit(p, units)] or phrases
@@ -312,6 +322,12 @@ def _direct_answer(q: Question, sentence: str, section: str = "") -> str:
             label = "Value" if q.language == "en" else "Giá trị"
             return f"{label}: " + "; ".join(dict.fromkeys(phrases))
     return ""
+
+
+def _is_label(sentence: str, start: int) -> bool:
+    """A number that numbers something (Bước 5, Điều 3, mẫu số 02, Phụ lục 1), not a value."""
+    return re.search(r"(?:Bước|Điều|khoản|Khoản|điểm|Mục|mục|[Mm]ẫu số|Phụ lục|Chương)\s*$",
+                     sentence[max(0, start - 12):start]) is not None
 
 
 def _is_reference(sentence: str, end: int) -> bool:

@@ -42,14 +42,15 @@ def _read(path: Path) -> tuple[np.ndarray, np.ndarray] | None:
 
 
 def update(index_dir: Path, clause_texts: Iterable[str], embedder,
-           progress: Callable[[str, int, int], None] | None = None) -> int:
-    """Store a vector for every sentence of the clauses; returns how many were newly embedded."""
+           progress: Callable[[str, int, int], None] | None = None, force: bool = False) -> int:
+    """Store a vector for every sentence of the clauses; returns how many were newly embedded
+    (``force``: every one, none carried over)."""
     path = Path(index_dir) / FILE
     for stale in Path(index_dir).glob(f".{FILE}.*.tmp.npz"):  # left by a killed build (build lock held)
         stale.unlink(missing_ok=True)
     sentences = clause_sentences(clause_texts)
     keys = [sentence_key(s, embedder.model_id) for s in sentences]
-    old = _read(path)
+    old = None if force else _read(path)
     known = {str(k): i for i, k in enumerate(old[0])} if old is not None else {}
     vectors = np.zeros((len(sentences), embedder.dim), dtype=np.float32)
     todo = []
