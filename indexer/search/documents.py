@@ -103,9 +103,10 @@ def value_chunks(chunks: list[Chunk], pattern: str) -> list[str]:
     if pattern == PROVINCE_LIST:
         return [c.chunk_id for c in chunks if _lists_provinces(c.text)]
     compiled = re.compile(pattern)
-    return [c.chunk_id for c in chunks if compiled.search(fold(c.text))]
+    return [c.chunk_id for c in chunks if compiled.search(_folded(c.text))]
 
 
+@lru_cache(maxsize=65536)
 def _lists_provinces(text: str, at_least: int = 3) -> bool:
     """Whether a clause names several provinces or centrally-run cities (a list of them)."""
     return len(set(_province_pattern().findall(text))) >= at_least
@@ -212,6 +213,7 @@ class DocumentIndex:
         self.syllables = [{t for t in toks if t.startswith("~")} |
                           {f"~{w}" for w in re.findall(r"[a-z0-9]+", fold(documents[d].number or ""))}
                           for d, toks in zip(self.ids, tokens)]
+        _province_pattern()  # built once here, not at the first "which provinces" question
         self.bm25 = bm25s.BM25()
         if self.ids:
             self.bm25.index(tokens, show_progress=False)
@@ -279,6 +281,12 @@ def facet_chunks(chunks: list[Chunk], meta: DocumentMeta, wanted: set[str]) -> l
     if not probes:
         return []
     return [c.chunk_id for c in chunks if any(p in _skeleton(c.text) for p in probes)]
+
+
+@lru_cache(maxsize=65536)
+def _folded(text: str) -> str:
+    """Folded text (cached: value look-ups scan a targeted document's clauses per query)."""
+    return fold(text)
 
 
 @lru_cache(maxsize=65536)

@@ -121,11 +121,19 @@ class SearchEngine:
         return self._hybrid(version, query, allowed)
 
     def _hybrid(self, version: Backend, query: str, allowed: set[str] | None) -> list[tuple[str, float]]:
-        """Dense + sparse over everything, plus both again inside the documents the query names
-        or describes, fused; then document priors and the clauses that print asked facts."""
+        """Dense + sparse over everything, plus both again inside the documents the query names,
+        and inside each targeted document with the words off its card; fused, then document
+        priors and the clauses that print asked facts or values."""
         w = self.weights
-        vector = retrieve.encode(self.embedder, query)
         tokens = retrieve.query_tokens(version.query_stats().vocabulary, query)
+        docs = self.document_index(version).match(query, tokens)
+        focus, targets = self._focus(docs, allowed), self._targets(docs, allowed)
+        residual = {d: docs.residual.get(d) or [] for d in targets}
+        texts = {d: " ".join(t.replace("_", " ") for t in r if not t.startswith("~")) for d, r in residual.items()}
+        texts = {d: t for d, t in texts.items() if w.residual_dense and len(t.split()) >= 2}
+        distinct = list(dict.fromkeys(texts.values()))
+        vectors = retrieve.encode_many(self.embedder, [query] + distinct)  # one forward pass
+        vector, by_text = vectors[0], dict(zip(distinct, vectors[1:]))
         lists = [retrieve.dense(version, self.embedder, query, allowed, vector=vector),
                  retrieve.sparse(version, query, allowed, tokens=tokens)]
         weights = [w.dense, w.sparse]
@@ -133,31 +141,22 @@ class SearchEngine:
         if sections is not None:
             lists.append(sections.search(query, retrieve.POOL, allowed))
             weights.append(w.section)
-        docs = self.document_index(version).match(query, tokens)
-        focus = self._focus(docs, allowed)
+        half = retrieve.POOL // 2
         if focus:
-            lists += [retrieve.dense(version, self.embedder, query, focus, n=retrieve.POOL // 2, vector=vector),
-                      retrieve.sparse(version, query, focus, n=retrieve.POOL // 2, tokens=tokens)]
+            lists += [retrieve.dense(version, self.embedder, query, focus, n=half, vector=vector),
+                      retrieve.sparse(version, query, focus, n=half, tokens=tokens)]
             weights += [w.focused, w.focused]
-        encoded: dict[str, np.ndarray] = {}
-        if w.residual or w.residual_dense:
-            for doc_id in self._targets(docs, allowed):
-                residual = docs.residual.get(doc_id) or []
-                if residual:
-                    lists.append(retrieve.sparse(version, query, {doc_id}, n=retrieve.POOL // 2,
-                                                 tokens=residual))
-                    weights.append(w.residual)
-                text = " ".join(t.replace("_", " ") for t in residual if not t.startswith("~"))
-                if w.residual_dense and len(text.split()) >= 2:
-                    if text not in encoded:
-                        encoded[text] = retrieve.encode(self.embedder, text)
-                    lists.append(retrieve.dense(version, self.embedder, text, {doc_id}, n=retrieve.POOL // 2,
-                                                vector=encoded[text]))
-                    weights.append(w.residual_dense)
+        for doc_id in targets:
+            if residual[doc_id] and w.residual:
+                lists.append(retrieve.sparse(version, query, {doc_id}, n=half, tokens=residual[doc_id]))
+                weights.append(w.residual)
+            if doc_id in texts:
+                lists.append(retrieve.dense(version, self.embedder, texts[doc_id], {doc_id}, n=half,
+                                            vector=by_text[texts[doc_id]]))
+                weights.append(w.residual_dense)
         fused = reciprocal_rank_fusion(lists, weights=weights)
         ranked = add_priors(fused, self._priors(version, fused, docs, focus, allowed))
-        targets = self._targets(docs, allowed)  # several documents asked about: each one's best clause leads
-        return best_of_each_first(ranked, targets) if len(targets) > 1 else ranked
+        return best_of_each_first(ranked, targets) if len(targets) > 1 else ranked  # each one's best leads
 
     def _focus(self, docs: QueryDocuments, allowed: set[str] | None) -> set[str]:
         """Documents the query names by number (searched again on their own)."""

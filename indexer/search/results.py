@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from indexer.index.backend import Backend
 from indexer.parse.cite import cite
@@ -64,7 +65,13 @@ def make_result(rank: int, score: float, chunk: Chunk, meta: DocumentMeta, query
 
 def _fold_chars(text: str) -> str:
     """Accent-folded text of exactly the same length (one character for one)."""
-    return "".join((fold(ch) or ch)[:1] if len(fold(ch)) else ch for ch in text)
+    return "".join(map(_fold_char, text))
+
+
+@lru_cache(maxsize=8192)
+def _fold_char(ch: str) -> str:
+    folded = fold(ch)
+    return folded[:1] if folded else ch
 
 
 _EXPANSION = re.compile(r"^(.*\S)\s+\(([^()]*)\)$", re.S)  # "query (phrase; phrase)" from expand_query

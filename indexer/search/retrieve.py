@@ -14,6 +14,11 @@ def encode(embedder, query: str) -> np.ndarray:
     return embedder.encode_queries([query]).astype(np.float32)[0]
 
 
+def encode_many(embedder, texts: list[str]) -> np.ndarray:
+    """Embeddings of several query texts in one batch."""
+    return embedder.encode_queries(texts).astype(np.float32)
+
+
 def dense(backend: Backend, embedder, query: str, doc_ids: set[str] | None,
           n: int = POOL, vector: np.ndarray | None = None) -> list[tuple[str, float]]:
     """Top clauses by cosine similarity of the query embedding (filter before the cut)."""
