@@ -165,7 +165,7 @@ def cmd_build(args) -> int:
 
         bar = bars.get(stage)
         if bar is None:
-            unit = {"write": "step", "embed": "clause"}.get(stage, "file")
+            unit = {"write": "step", "embed": "clause", "sentences": "sentence"}.get(stage, "file")
             bar = bars[stage] = tqdm(total=total, desc=f"{stage:>5}", unit=unit, file=sys.stderr,
                                      leave=True)
         bar.n = done

@@ -112,3 +112,47 @@ def test_sentences_keep_numbers_whole():
     parts = split_sentences("Đạt khoảng 13,3-16% vào năm 2025. Diện tích 5.000 ha; tỷ lệ 1,5 - 2%.")
     assert parts[0] == "Đạt khoảng 13,3-16% vào năm 2025."
     assert any("5.000 ha" in p for p in parts)
+
+
+@pytest.fixture(scope="module")
+def realdocs_engine(tmp_path_factory, embedder):
+    """An index of three real documents: a consolidated regulation whose clauses break mid-name
+    across a line ("Công ty Tân Cảng" / "- Petro Cam Ranh"), a regulation with a yearly deadline
+    and a procedure table whose total row is split across two clauses."""
+    import shutil
+
+    from indexer import settings
+    from indexer.index.build import build_index
+    from indexer.search.engine import SearchEngine
+
+    docs = settings.shared_dir() / "realdocs" / "docs"
+    corpus = tmp_path_factory.mktemp("realdocs")
+    for name in ("1e6fb98e16a75e3d.md", "af2a4fc9b3a7aeeb.md", "a9e3b1619c1d3512.md"):
+        if not (docs / name).exists():
+            pytest.skip("shared realdocs not available")
+        shutil.copy2(docs / name, corpus / name)
+    index_dir = tmp_path_factory.mktemp("realdocs-index")
+    build_index(corpus, index_dir, embedder)
+    return SearchEngine(index_dir, embedder)
+
+
+def test_a_clause_cut_at_a_line_break_is_quoted_whole(realdocs_engine):
+    a = answer(realdocs_engine, "Hồ sơ xin phép đưa người nước ngoài vào Cảng quốc tế Cam Ranh do ai lập?")
+    assert a.answered
+    assert "Tân Cảng - Petro Cam Ranh hoặc cơ quan" in _text(a)
+    for s in a.sentences:  # every quoted sentence cites a card of the answer
+        assert a.results[s.ref - 1].chunk_id == s.chunk_id
+
+
+def test_deadline_is_the_sentence_that_sets_it_not_the_date_of_effect(realdocs_engine):
+    a = answer(realdocs_engine, "Thời hạn chót gửi hồ sơ đề nghị xét tặng Công dân Thủ đô ưu tú về thành phố là "
+                                "trước ngày nào?")
+    assert a.answered and a.kind == "value"
+    assert "31 tháng 3" in a.sentences[0].text and "hiệu lực" not in a.sentences[0].text
+
+
+def test_a_total_is_the_total_row_not_a_step(realdocs_engine):
+    a = answer(realdocs_engine, "Ở Nghệ An, thủ tục khấu trừ kinh phí bồi thường, hỗ trợ, tái định cư cấp xã "
+                                "mất tổng cộng bao lâu?")
+    assert a.answered and a.kind == "value"
+    assert "168 giờ" in a.message and "Tổng thời gian" in a.sentences[0].text

@@ -2,7 +2,7 @@
 import pytest
 
 from indexer.features.generation import check_citations
-from indexer.features.question import detect_language, find_entities, number_key, understand
+from indexer.features.question import detect_language, expected_units, find_entities, number_key, understand
 
 
 @pytest.mark.parametrize("text, kind, facts", [
@@ -124,3 +124,32 @@ def test_composite_question_parts():
     assert q.kind == "actor" and other_parts(q) == ["Phải nộp hồ sơ trước bao nhiêu ngày"]
     q = understand("Chương trình 42-CTr/HU ban hành ngày nào, căn cứ văn bản nào của Thành ủy")
     assert q.kind == "fact" and other_parts(q) == ["căn cứ văn bản nào của Thành ủy"]
+
+
+def test_a_code_question_expects_a_dotted_code():
+    import re
+
+    from indexer.text.normalize import fold
+
+    q = understand("What HS code was assigned to the imported solder wire?")
+    assert q.kind == "value" and q.language == "en"
+    units = expected_units(q.text)
+    assert re.search(units, fold("phân nhóm “- Loại khác”, mã số 7106.92.00"))
+    assert not re.search(units, fold("dây hàn Kester 275, model SAC305"))
+
+
+def test_the_body_a_heading_assigns_its_items_to():
+    from indexer.features.answer_sentences import section_body
+
+    assert section_body("II. NHIỆM VỤ › 3. Về ổn định thị trường › b) Bộ Công Thương:") == "Bộ Công Thương"
+    assert section_body("III › 2. Sở Tài chính chủ trì, phối hợp các sở") == "Sở Tài chính"
+    assert section_body("Phần I › Ban hành kèm theo Quyết định") is None
+    assert section_body("II › 1. Bộ máy tổ chức") is None
+
+
+def test_numbers_that_number_things_are_not_values():
+    from indexer.features.answer_sentences import _direct_answer
+
+    q = understand("Tổng thời gian giải quyết thủ tục là bao lâu?")
+    line = _direct_answer(q, "Bước 5 | Lãnh đạo UBND cấp xã ký phê duyệt theo mẫu số 02 | 08 giờ")
+    assert line.endswith("08 giờ") and "5" not in line.replace("08", "")

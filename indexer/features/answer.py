@@ -12,16 +12,15 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass, field
 
-import numpy as np
-
+from indexer.features.answer_sentences import (AnswerSentence, _best_sentences, _direct_answer, _scored,
+                                               _sentence, content_terms, has_unit)  # noqa: F401
 from indexer.features.docfacts import document_fact
 from indexer.features.grounding import Scope, resolve
-from indexer.features.question import Question, expected_units, other_parts, understand
+from indexer.features.question import Question, other_parts, understand
 from indexer.parse.cite import cite_document
 from indexer.search.engine import Filters, Result, SearchEngine
 from indexer.text.normalize import fold
 from indexer.text.sentences import split_sentences  # noqa: F401 (re-exported)
-from indexer.text.stopwords import FOLDED as FOLDED_STOPWORDS
 
 # Calibrated on questions the corpus answers and questions it cannot (tests/test_answer.py):
 # a best-sentence similarity below this means "not found". Cross-language similarities are
@@ -40,37 +39,6 @@ FIELD_LABELS = {
     "en": {"signer": "Signed by", "number": "Number", "date": "Date of issue", "issuer": "Issued by",
            "doc_type": "Document type", "validity": "Effect"},
 }
-
-_CONTENT_STOP = FOLDED_STOPWORDS | {"nam"}  # "năm" (year) is in most questions
-_NUMBER = re.compile(r"\d")
-_BASIS_QUESTION = re.compile(r"\b(can cu|dua tren|thuc hien (van ban|nghi quyet|chuong trinh|ke hoach) nao|"
-                             r"based on|pursuant to|legal basis|implements which)\b")
-_BASIS_SENTENCE = re.compile(r"(Căn cứ|Thực hiện|Theo|Triển khai|Trên cơ sở)\b")
-_ACTOR_CUES = re.compile(r"chủ trì|đầu mối|chịu trách nhiệm|cơ quan thực hiện|đơn vị thực hiện|"
-                         r"tham mưu|được giao|giao cho|phân công|thẩm quyền|quyết định cử", re.I)
-_ACTOR_NAME = re.compile(
-    r"(?:(?:Đơn vị|Cơ quan) (?:chủ trì|thực hiện|đầu mối)\s*:\s*([^;.\n]{3,80}))|"
-    r"(?:(?:[Gg]iao|[Đđ]ề nghị)\s+((?:Sở|Bộ|Ủy ban|UBND|Công an|Ban|Văn phòng|Cục|Trung tâm|Thanh tra)"
-    r"[^,;.()]{2,70}?)\s+(?:chủ trì|là cơ quan|làm đầu mối))|"
-    r"((?:Sở|Bộ|Ủy ban|UBND|Công an|Ban|Văn phòng|Cục|Trung tâm|Thanh tra|Hiệu trưởng|Bộ trưởng|"
-    r"Chủ tịch|Giám đốc)[^,;.()\n]{0,70}?)\s+(?:chủ trì|là cơ quan đầu mối|chịu trách nhiệm|có trách nhiệm)")
-_VALUE_PHRASE = re.compile(
-    r"(?:(?:trên|dưới|tối thiểu|tối đa|ít nhất|khoảng|đạt|từ|đến|trước|chậm nhất)\s+)?"
-    r"(?:ngày\s+)?\d[\d.,/]*(?:\s*(?:-|–|->|÷|đến)\s*\d[\d.,/]*)?\s*"
-    r"(?:%|km|m²|m2|mm|ha|tỷ đồng|triệu đồng|nghìn đồng|đồng(?:/tháng)?|ngày(?: công| làm việc)?|giờ|"
-    r"tháng(?:\s+\d{1,2}(?:\s+năm\s+\d{4})?)?|năm|người|hộ|đô thị|lượt|km²)?")
-
-
-@dataclass
-class AnswerSentence:
-    text: str
-    citation: str
-    doc_id: str
-    chunk_id: str
-    province: str | None
-    score: float
-    ref: int  # 1-based number of the result card it comes from (0: the document record)
-
 
 @dataclass
 class Answer:
@@ -109,10 +77,6 @@ class Answer:
         return "\n".join(lines)
 
 
-def content_terms(text: str) -> set[str]:
-    return {w for w in re.findall(r"\w+", fold(text)) if w not in _CONTENT_STOP and len(w) > 1}
-
-
 def answer(engine: SearchEngine, question: str, filters: Filters | None = None, k: int = 8,
            max_sentences: int = 3, min_similarity: float | None = None) -> Answer:
     """Answer a question with the asked fact or quoted, cited sentences — or say the documents do not."""
@@ -138,12 +102,26 @@ def answer(engine: SearchEngine, question: str, filters: Filters | None = None, 
         sub = understand(part)
         sub.entity = q.entity
         results = engine.search(part, k=4, filters=Filters(doc_ids=[chosen[0].doc_id]))
-        chosen += [s for s in _best_sentences(engine, sub, results, threshold, 1)
+        chosen += [s for s in _adopt(base.results, results, _best_sentences(engine, sub, results, threshold, 1))
                    if s.text not in {c.text for c in chosen}]
     base.answered = True
     base.sentences = chosen
-    base.message = _direct_answer(q, chosen[0].text)
+    base.message = _direct_answer(q, chosen[0].text, base.results[chosen[0].ref - 1].section)
     return base
+
+
+def _adopt(cards: list[Result], found_in: list[Result], sentences: list[AnswerSentence]) -> list[AnswerSentence]:
+    """Sentences chosen from another search, their ``ref`` renumbered to the answer's own cards
+    (a clause not among them is appended as a new card)."""
+    for s in sentences:
+        at = next((i for i, r in enumerate(cards) if r.chunk_id == s.chunk_id), None)
+        if at is None:
+            card = next(r for r in found_in if r.chunk_id == s.chunk_id)
+            card.rank = len(cards) + 1
+            cards.append(card)
+            at = len(cards) - 1
+        s.ref = at + 1
+    return sentences
 
 
 def _threshold(q: Question, scope: Scope) -> float:
@@ -214,7 +192,7 @@ def _fact_answer(engine, q: Question, scope: Scope, scoped, base: Answer, k: int
     for part in other_parts(q):  # "…, căn cứ văn bản nào": quoted from the same document
         sub = Question(part, q.language, "passage", [], q.entity)
         results = engine.search(part, k=4, filters=Filters(doc_ids=[doc_id]))
-        sentences += _best_sentences(engine, sub, results, MIN_SIMILARITY_SCOPED, 1)
+        sentences += _adopt(base.results, results, _best_sentences(engine, sub, results, MIN_SIMILARITY_SCOPED, 1))
     base.answered = True
     base.sentences = sentences
     base.message = "; ".join(lines) + f" — {cite_document(meta)}"
@@ -278,139 +256,23 @@ def _ref(results: list[Result], doc_id: str) -> int:
 
 # -- quoted sentences -----------------------------------------------------------
 
-def _candidates(results: list[Result], per_result: int | None = None,
-                texts: dict[str, str] | None = None) -> list[tuple[int, str]]:
-    out = []
-    for i, r in enumerate(results):
-        sentences = split_sentences(r.text)
-        for s in (sentences[:per_result] if per_result else sentences):
-            out.append((i, _with_cell_value(s, texts.get(r.doc_id, "")) if texts else s))
-    return out
-
-
-def _with_cell_value(sentence: str, text: str) -> str:
-    """A table label without a number ("Tổng thời gian giải quyết TTHC") with the value printed in
-    the next cells of the document ("168 giờ"), so that the quote carries the value."""
-    if _NUMBER.search(sentence) or len(sentence) > 90:
-        return sentence
-    at = text.find(sentence)
-    if at < 0:
-        return sentence
-    after = text[at + len(sentence):at + len(sentence) + 160]
-    cells = [c.strip() for c in re.split(r"[|\n]+", after) if c.strip()]
-    if cells and _NUMBER.search(cells[0]) and len(cells[0]) <= 120:
-        return f"{sentence} | {cells[0]}"
-    return sentence
-
-
-def _scored(engine, q: Question, results: list[Result], candidates, limit: int = 12) -> list[tuple]:
-    if not candidates:
-        return []
-    try:
-        searched = engine.understand(q.text)  # accents restored, English terms glossed
-    except Exception:
-        searched = q.text
-    terms = content_terms(searched)
-    units = expected_units(q.text) if q.kind == "value" else None
-    years = {str(y) for y in q.entity.years}
-    basis = _BASIS_QUESTION.search(fold(q.text)) is not None
-    pre = []
-    for (i, sentence) in candidates:
-        overlap = len(terms & content_terms(sentence)) / max(1, len(terms))
-        bonus = 0.05 * overlap + 0.02 / (1 + i)
-        if q.kind == "value":
-            bonus += 0.02 * bool(_NUMBER.search(sentence)) + 0.02 * bool(years and any(y in sentence for y in years))
-            bonus += 0.04 * bool(units and has_unit(sentence, units))
-        elif q.kind == "actor":  # the answer form: a named body with its assignment ("Sở X chủ trì")
-            bonus += 0.03 * bool(_ACTOR_CUES.search(sentence)) + 0.03 * bool(_ACTOR_NAME.search(sentence))
-        elif q.kind == "definition":
-            bonus += 0.02 * bool(re.search(r"\b(là|được hiểu là)\b", sentence))
-        if q.kind in ("value", "actor") and not basis and results[i].section.startswith("Phần mở đầu"):
-            bonus -= 0.03  # the preamble cites other documents' dates and bodies, not the asked value
-        if _is_closing(results[i]):
-            bonus -= 0.05  # recipients list and signature block: never the content asked for
-        if basis and _BASIS_SENTENCE.match(sentence):
-            bonus += 0.04  # "căn cứ văn bản nào": the preamble's "Căn cứ …" / "Thực hiện …" lines
-        pre.append((bonus, i, sentence))
-    pre.sort(key=lambda t: -t[0])
-    pre = pre[:limit]  # only the lexically closest sentences are embedded (speed)
-    scores = _sentence_scores(engine, searched, [s for _, _, s in pre])
-    scored = [(float(score) + bonus, float(score), i, sentence) for (bonus, i, sentence), score in zip(pre, scores)]
-    scored.sort(key=lambda t: -t[0])
-    return scored
-
-
-def _is_closing(result: Result) -> bool:
-    return "nơi nhận" in result.section.lower() or result.text.lstrip().startswith("Nơi nhận")
-
-
-def has_unit(sentence: str, units: str) -> bool:
-    """Whether a sentence states a number with one of the expected units."""
-    return re.search(units, fold(sentence)) is not None
-
-
-def _best_sentences(engine, q: Question, results: list[Result], threshold: float, n: int) -> list[AnswerSentence]:
-    texts = engine.version.texts if q.kind == "value" else None
-    scored = [t for t in _scored(engine, q, results, _candidates(results, texts=texts)) if t[1] >= threshold]
-    if not scored:
-        return []
-    top_doc = results[scored[0][2]].doc_id
-    margin = scored[0][0] - 0.03
-    same = [t for t in scored if results[t[2]].doc_id == top_doc and t[0] >= margin][:n]
-    return [_sentence(s, results[i], i, sim) for _, sim, i, s in same]
-
-
-def _sentence(text: str, result: Result, i: int, score: float) -> AnswerSentence:
-    return AnswerSentence(text=text, citation=result.citation, doc_id=result.doc_id, chunk_id=result.chunk_id,
-                          province=result.province, score=round(score, 4), ref=i + 1)
-
-
-def _sentence_scores(engine: SearchEngine, question: str, sentences: list[str]) -> np.ndarray:
-    """Cosine of each sentence with the question. Encoded four at a time: the embedder runs
-    small calls in fp32 on one thread, much faster per query than its bulk (bf16) path."""
-    query = engine.embedder.encode_queries([question])[0]
-    vectors = np.vstack([engine.embedder.encode_passages(sentences[i:i + 4])
-                         for i in range(0, len(sentences), 4)])
-    return vectors @ query
-
-
-def _direct_answer(q: Question, sentence: str) -> str:
-    """The short answer line: the body for an actor, the number phrases for a value."""
-    if q.kind == "actor":
-        m = _ACTOR_NAME.search(sentence)
-        if m:
-            body = next(g for g in m.groups() if g).strip()
-            return (f"Responsible body: {body}" if q.language == "en" else f"Cơ quan, đơn vị: {body}")
-    if q.kind == "value":
-        phrases = [p.group(0).strip(" ,;.") for p in _VALUE_PHRASE.finditer(sentence)
-                   if _NUMBER.search(p.group(0)) and not _is_reference(sentence, p.end())]
-        units = expected_units(q.text)
-        if units:
-            phrases = [p for p in phrases if has_unit(p, units)] or phrases
-        if phrases:
-            label = "Value" if q.language == "en" else "Giá trị"
-            return f"{label}: " + "; ".join(dict.fromkeys(phrases))
-    return ""
-
-
-def _is_reference(sentence: str, end: int) -> bool:
-    """A number that is part of a document symbol (371/ĐA-CP, 06-NQ/TW), not a value."""
-    return re.match(r"[/-]?[A-ZĐ]", sentence[end:end + 3] or "") is not None
-
-
 # -- comparisons ----------------------------------------------------------------
+
+COMPARISON_SPREAD = 8  # documents of an unfiltered comparison found by clause similarity alone
+
 
 def _comparison(engine, q: Question, scoped, base: Answer, min_similarity: float | None) -> Answer:
     """One row per document: its best sentence (value quoted) or "không đề cập"."""
     version = engine.version
     results = engine.search(q.text, k=40, filters=scoped, group_duplicates=False)
-    base.results = results[:10]
     threshold = min_similarity or (MIN_SIMILARITY_EN if q.language == "en" else MIN_SIMILARITY)
     scope_docs = list(scoped.doc_ids) if scoped and scoped.doc_ids else \
         list(dict.fromkeys(r.doc_id for r in results[:20]))
+    spread = [] if scoped and scoped.doc_ids else _spread(engine, q, results, scoped)
+    results = results + spread
     by_doc: dict[str, list[int]] = {}
     for i, r in enumerate(results):
-        if r.doc_id in scope_docs and len(by_doc.setdefault(r.doc_id, [])) < 2:
+        if (r.doc_id in scope_docs or i >= len(results) - len(spread)) and len(by_doc.setdefault(r.doc_id, [])) < 2:
             by_doc[r.doc_id].append(i)
     picks = [i for rows in by_doc.values() for i in rows]
     candidates = [(i, s) for i in picks for s in split_sentences(results[i].text)]
@@ -419,21 +281,54 @@ def _comparison(engine, q: Question, scoped, base: Answer, min_similarity: float
         doc = results[item[2]].doc_id
         if item[1] >= threshold and doc not in best:
             best[doc] = item
-    for doc_id in scope_docs:
+    # documents only the spread found get a row when they state something, never "không đề cập"
+    rows = scope_docs + [d for d in dict.fromkeys(r.doc_id for r in spread) if d in best and d not in scope_docs]
+    cards = results[:10]
+    for doc_id in rows:
         meta = version.documents[doc_id]
         entity = meta.province or meta.issuer or meta.file
         if doc_id in best:
             _, sim, i, sentence = best[doc_id]
+            if results[i] not in cards:
+                results[i].rank = len(cards) + 1
+                cards.append(results[i])
+            ref = cards.index(results[i])
             value = _direct_answer(Question(q.text, q.language, "value", [], q.entity), sentence) or sentence
             base.table.append({"entity": entity, "doc_id": doc_id, "value": value.split(": ", 1)[-1],
                                "text": sentence, "citation": results[i].citation,
-                               "chunk_id": results[i].chunk_id, "ref": i + 1})
-            base.sentences.append(_sentence(sentence, results[i], i, sim))
+                               "chunk_id": results[i].chunk_id, "ref": ref + 1})
+            base.sentences.append(_sentence(sentence, cards[ref], ref, sim))
         else:
             base.table.append({"entity": entity, "doc_id": doc_id, "value": NOT_MENTIONED[q.language],
                                "text": "", "citation": cite_document(meta), "chunk_id": "", "ref": 0})
+    base.results = cards
     if not base.sentences:
         return _not_found(base)
     base.answered = True
     base.message = ("Comparison by document:" if q.language == "en" else "So sánh theo văn bản:")
     return base
+
+
+def _spread(engine, q: Question, results: list[Result], filters: Filters | None) -> list[Result]:
+    """Best clauses (two each) of other documents by clause similarity alone: a comparison is
+    about every document that states the compared value, not only those the search ranks first."""
+    from indexer.search import retrieve
+    from indexer.search.filters import allowed_documents
+    from indexer.search.results import make_result
+
+    version = engine.version
+    seen = {r.doc_id for r in results[:20]}
+    allowed = allowed_documents(version.documents, filters)
+    try:
+        hits = retrieve.dense(version, engine.embedder, engine.understand(q.text), allowed, n=150)
+    except Exception:  # a backend without dense search: the ranked results only
+        return []
+    per_doc: dict[str, list[str]] = {}
+    for chunk_id, _score in hits:
+        doc = chunk_id.rpartition(":")[0]
+        if doc not in seen and len(per_doc.get(doc, [])) < 2 and \
+                (doc in per_doc or len(per_doc) < COMPARISON_SPREAD):
+            per_doc.setdefault(doc, []).append(chunk_id)
+    chunks = version.fetch_chunks([c for ids in per_doc.values() for c in ids])
+    return [make_result(len(results) + j + 1, 0.0, c, version.documents[c.doc_id], q.text)
+            for j, c in enumerate(chunks)]

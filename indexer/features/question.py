@@ -45,7 +45,8 @@ _DEFINITION = re.compile(r"\b(la gi|nghia la gi|duoc hieu la|khai niem|dinh nghi
 _VALUE = re.compile(
     r"\b(bao nhieu|bao lau|bao xa|muc|ty le|chi tieu|thoi han|han chot|truoc ngay nao|ngay nao|"
     r"den nam nao|nam nao|khi nao|luc nao|dien tich|kich thuoc|quy mo|how (much|many|long|far|big)|"
-    r"what (size|rate|percentage|share|amount|level|target)|deadline|target|rate|when)\b")
+    r"what (size|rate|percentage|share|amount|level|target)|deadline|target|rate|when|"
+    r"ma so|ma hs|ma hang|hs code|what code|which code|code)\b")
 
 _UNACCENTED_VI = {"cua", "cac", "nao", "bao", "nhieu", "duoc", "la", "va", "ve", "nam", "ngay", "tinh",
                   "thanh", "pho", "ai", "gi", "co", "cho", "o", "tai", "theo", "trong", "so", "muc",
@@ -66,6 +67,8 @@ _UNIT_CLASSES: list[tuple[str, str]] = [
      _N + r"(dong|ty|trieu|nghin|usd)\b"),
     (r"\b(kich thuoc|size|dimension)\b", _N + r"(mm|cm|m)\b"),
     (r"\b(dien tich|area)\b", _N + r"(ha|m2|m²|km2|km²)"),
+    # a classification code (HS code 7106.92.00, ngành 4933): groups of digits joined by dots
+    (r"\b(ma so|ma hs|ma hang|ma nganh|hs code|code)\b", r"\b\d{2,4}(?:\.\d{2,4}){1,3}\b"),
 ]
 _QUESTION_WORDS = re.compile(r"\b(nao|gi|ai|bao nhieu|bao lau|what|which|who|when|how|where)\b")
 
@@ -301,6 +304,6 @@ def find_districts(text: str) -> list[str]:
     for place in places():
         if place.is_province or fold(place.name) in provinces or " " not in place.name:
             continue
-        if re.search(r"(?<!\w)" + re.escape(place.name) + r"(?!\w)", text):
+        if place.name in text and re.search(r"(?<!\w)" + re.escape(place.name) + r"(?!\w)", text):
             found.append(place.name)
     return list(dict.fromkeys(found))

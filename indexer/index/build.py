@@ -19,6 +19,7 @@ from indexer.index.corpus import (assign_doc_ids, diff_hashes, display_name, doc
                                   file_sha256, hash_files, list_corpus)
 from indexer.index.damage import (check_index_folder, disk_full_error, is_disk_full, remove_temp_folders,
                                   repair_layout)
+from indexer.index import sentvec
 from indexer.index.store import (FORMAT_VERSION, IndexProblem, IndexVersion, Manifest, StoredChunk,
                                  current_version_path, load_index, write_version)
 from indexer.parse.cite import cite_document
@@ -115,6 +116,7 @@ def _build_locked(corpus_dir: Path, store, embedder, index_type: str,
             _unchanged(previous.manifest, hashes, corrections_sha, index_type):
         known = {s.file for s in skipped}
         skipped += [Skipped(**s) for s in previous.manifest.skipped if s["file"] not in known]
+        _store_sentences(store, previous.chunks, embedder, progress, force)
         return BuildReport(previous.name, True, previous.manifest.n_docs, previous.manifest.n_chunks,
                            reused_files=sorted(previous.manifest.files),
                            skipped=skipped)
@@ -169,10 +171,17 @@ def _build_locked(corpus_dir: Path, store, embedder, index_type: str,
     name = store.write(manifest, documents, {p.meta.doc_id: p.raw_meta for p in parsed},
                        {p.meta.doc_id: p.text for p in parsed}, stored, vectors)
     progress("write", 1, 1)
+    _store_sentences(store, [s.chunk for s in stored], embedder, progress, force)
     report.version, report.n_docs, report.n_chunks = name, len(documents), len(stored)
     if previous:
         report.removed_files = sorted(set(previous.manifest.files) - set(hashes))
     return report
+
+
+def _store_sentences(store, chunks, embedder, progress: Progress, force: bool = False) -> None:
+    """Sentence vectors for answers (index/sentvec.py), beside the versions of an embedded index."""
+    if getattr(store, "kind", "") == "embedded" and isinstance(chunks, list):
+        sentvec.update(store.index_dir, (c.text for c in chunks), embedder, progress, force=force)
 
 
 EMBED_STEP = 256  # clauses embedded between two progress reports
