@@ -153,3 +153,15 @@ def test_numbers_that_number_things_are_not_values():
     q = understand("Tổng thời gian giải quyết thủ tục là bao lâu?")
     line = _direct_answer(q, "Bước 5 | Lãnh đạo UBND cấp xã ký phê duyệt theo mẫu số 02 | 08 giờ")
     assert line.endswith("08 giờ") and "5" not in line.replace("08", "")
+
+
+def test_fee_and_budget_questions_expect_amounts():
+    import re
+
+    from indexer.features.question import expected_units
+    from indexer.text.normalize import fold
+
+    units = expected_units("Lệ phí cấp giấy phép khi nộp trực tuyến là bao nhiêu?")
+    assert units and re.search(units, fold("1 | Cấp giấy phép | 1.004122 | 1.400.000 | 700.000")).group(0) == "1.400.000"
+    assert re.search(expected_units("Nhu cầu vốn ngân sách địa phương là bao nhiêu?"), fold("khoảng 12.173 tỷ đồng"))
+    assert not re.search(units, fold("mã thủ tục 1.004122"))  # a code, not an amount

@@ -111,7 +111,7 @@ def _places(question: Question, index: DocIndex, scope: Scope) -> set[str] | Non
         if not docs:
             scope.missing.append(province)
         else:
-            found = (found or set()) | docs
+            found = (found or set()) | docs | national_mentions(province, index)
     for district in entity.districts:
         docs = {d for d, t in index.texts.items() if district in t}
         if docs:
@@ -120,6 +120,14 @@ def _places(question: Question, index: DocIndex, scope: Scope) -> set[str] | Non
         elif re.search(_UNIT_WORDS.replace("$", "") + re.escape(district), question.text, re.I):
             scope.missing.append(district)
     return found
+
+
+def national_mentions(province: str, index: DocIndex) -> set[str]:
+    """National documents that name the province as a unit ("tỉnh Cao Bằng", "thành phố Huế"):
+    a question about a province's gate, project or aid may be answered by them."""
+    probes = {key(f"{unit} {province}") for unit in ("tỉnh", "thành phố")}
+    return {d for d, meta in index.documents.items() if meta.level == "trung ương"
+            and any(p in index.skeletons.get(d, "") for p in probes)}
 
 
 def _most_about(name: str, docs: set[str], index: DocIndex) -> set[str]:

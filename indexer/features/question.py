@@ -63,8 +63,9 @@ _UNIT_CLASSES: list[tuple[str, str]] = [
     (r"\b(khi nao|when|nam nao|which year|thoi diem)\b", r"nam\s+\d{4}"),
     (r"\b(bao xa|khoang cach|cach .* bao nhieu|how far|distance)\b", _N + r"(km|m|hai ly)\b"),
     (r"\b(ty le|phan tram|percentage|rate|share)\b", _N + r"(%|phan tram)"),
-    (r"\b(bao nhieu tien|muc tien|kinh phi|gia|how much|amount|cost|price)\b",
-     _N + r"(dong|ty|trieu|nghin|usd)\b"),
+    (r"\b(bao nhieu tien|muc tien|kinh phi|gia|phi|le phi|muc thu|von|ngan sach|how much|amount|cost|price|"
+     r"fee|fees|budget)\b",
+     _N + r"(dong|ty|trieu|nghin|usd)\b|\b\d{1,3}(?:\.\d{3}){1,4}\b"),  # or 1.400.000 in a fee table
     (r"\b(kich thuoc|size|dimension)\b", _N + r"(mm|cm|m)\b"),
     (r"\b(dien tich|area)\b", _N + r"(ha|m2|m²|km2|km²)"),
     # a classification code (HS code 7106.92.00, ngành 4933): groups of digits joined by dots
