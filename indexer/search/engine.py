@@ -202,6 +202,11 @@ class SearchEngine:
             if not asked & IDENTITY and docs.content.get(doc_id, 0) >= w.content_syllables:
                 for cid in facet_chunks(chunks_of, meta, IDENTITY):  # a content question
                     priors[cid] = priors.get(cid, 0.0) - w.identity
+            elif asked & IDENTITY and w.other_facts:  # "ai ký": the header prints the number, not the signer
+                printing = set(facet_chunks(chunks_of, meta, asked))
+                for cid in facet_chunks(chunks_of, meta, IDENTITY - asked):
+                    if cid not in printing:
+                        priors[cid] = priors.get(cid, 0.0) - w.other_facts
             for cid in facet_chunks(chunks_of, meta, asked):  # the fact asked, or the header of a
                 priors[cid] = document_prior(doc_id) + w.facet  # document the query only names
             if value and w.value:

@@ -26,6 +26,7 @@ class Weights:
     facet_targets: float = 1.0  # the asked facts are looked for in every targeted document
     value: float = 0.08  # a clause of a targeted document printing the kind of value asked (how long, when …)
     basis: float = 0.005  # taken from preamble clauses (legal bases, proposals) unless the query asks for them
+    other_facts: float = 0.03  # taken from clauses printing other document facts than the one asked
     content_syllables: int = 1  # query syllables off the document's card that make a content question
     focus_margin: float = 1.5  # a card describes the query's document when it leads the next by this …
     card_coverage: float = 0.5  # … and holds this share of the query's words
