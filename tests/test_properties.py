@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from indexer.parse.chunk import chunk_document
@@ -75,6 +75,7 @@ def test_structure_of_uncleaned_text_never_crashes(text):
 
 @SETTINGS
 @given(TEXT)
+@example("OA\u0300\u0300")  # a moved tone beside a stray combining mark (found by hypothesis)
 def test_normalisation_is_idempotent(text):
     once = normalize_text(text)
     assert normalize_text(once) == once

@@ -50,7 +50,8 @@ def normalize_tones(text: str) -> str:
 
 def normalize_text(text: str) -> str:
     """NFC with one tone-mark convention (hóa, khỏe, thủy)."""
-    return normalize_tones(unicodedata.normalize("NFC", text))
+    # NFC again: a moved tone next to a stray combining mark can leave a composable pair behind
+    return unicodedata.normalize("NFC", normalize_tones(unicodedata.normalize("NFC", text)))
 
 
 def fold(text: str) -> str:
