@@ -117,3 +117,12 @@ def test_cli_subprocess_empty_query(tmp_path):
                            str(tmp_path)], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 2 and proc.stderr.startswith("error: ") and "Traceback" not in proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_accent_restoration_prefers_frequent_phrases_over_a_rare_longer_one():
+    from indexer.text.accents import AccentRestorer
+
+    texts = ["Sở phải báo cáo."] * 10 + ["Tổ chức rà soát định kỳ."] * 10 + ["phái ra nước ngoài"] * 2
+    restorer = AccentRestorer(texts)
+    assert restorer.restore("phai ra soat") == "phải rà soát"  # not the rare "phái ra" + "soát"
+    assert restorer.restore("không gian ngầm") == "không gian ngầm"  # accented queries are kept

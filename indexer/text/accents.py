@@ -1,12 +1,14 @@
 """Restore the diacritics of a query typed without them, from the indexed text itself.
 
-"khong gian ngam" → "không gian ngầm": each run of one to three folded words is replaced by
-the accented form that occurs most often in the corpus; unknown words get the nearest
+"khong gian ngam" → "không gian ngầm": the query is cut into runs of one to three folded words
+that occur in the corpus (frequent, longer runs preferred) and each run is replaced by its most
+frequent accented form; unknown words get the nearest
 indexed word at edit distance one (a typo), or stay as typed. The dense model reads
 accented Vietnamese far better than ASCII, and BM25 matches either way.
 """
 from __future__ import annotations
 
+import math
 import re
 from collections import Counter, defaultdict
 
@@ -46,18 +48,24 @@ class AccentRestorer:
         if not needs_restoring(query) or known < 0.6 * len(words):
             return query  # accented already, or not Vietnamese (English is left alone)
         words = [self._correct(words, i) for i in range(len(words))]
-        out, i = [], 0
-        while i < len(words):
-            for n in range(min(_MAX_N, len(words) - i), 0, -1):
-                key = " ".join(words[i:i + n])
-                if key in self._best and (n > 1 or not key.isdigit()):
-                    out.append(self._best[key])
-                    i += n
-                    break
-            else:
-                out.append(words[i])
-                i += 1
-        return " ".join(out)
+        return " ".join(self._segment(words))
+
+    def _segment(self, words: list[str]) -> list[str]:
+        """The accented forms of the best cut of the query into known n-grams: an n-gram of n
+        words that occurs f times scores n³·log(1+f), so a frequent phrase ("rà soát") beats a
+        rare longer one ("phái ra") and its words read alone."""
+        best: list[tuple[float, list[str]]] = [(0.0, [])] + [(-1.0, [])] * len(words)
+        for end in range(1, len(words) + 1):
+            for n in range(1, min(_MAX_N, end) + 1):
+                key = " ".join(words[end - n:end])
+                known = key in self._best and (n > 1 or not key.isdigit())
+                if not known and n > 1:
+                    continue
+                gain = n ** 3 * math.log1p(self._frequency[key]) if known else 0.0
+                score = best[end - n][0] + gain
+                if score > best[end][0]:
+                    best[end] = (score, best[end - n][1] + [self._best[key] if known else key])
+        return best[-1][1]
 
     def _correct(self, words: list[str], i: int) -> str:
         """A typo fixed to an indexed word one edit away (words of 4+ letters), preferring the
