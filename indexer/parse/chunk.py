@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 
 from indexer.records import Chunk, Section
+from indexer.parse.header import DOC_TYPES
 from indexer.parse.structure import ancestors
 from indexer.settings import MAX_CLAUSE_CHARS, MIN_CLAUSE_CHARS
 
@@ -27,9 +28,7 @@ _SENTENCE_BREAK = re.compile(r"(?<=[.;!?…])\s+(?=\S)")
 _BODY_START = re.compile(r"^\W*(?:Kính gửi|Căn cứ|Thực hiện|Theo đề nghị|Xét\s|Để\s|Nhằm\s|Trong\s|"
                          r"Ngày\s+\d|Vừa qua|Hiện nay|Sau khi|Điều\s+1\b|Chương\s+I\b|Phần\s+(?:I|thứ)\b|"
                          r"Mục\s+1\b|[IVX]+\s*[.:]|\d+\s*[.)]|[a-zđ]\)|[-–+•]\s|.*\bđiện\s*:\s*$)", re.I)
-_TYPE_HEADING = re.compile(r"^\W*(?:QUYẾT ĐỊNH|NGHỊ QUYẾT|NGHỊ ĐỊNH|THÔNG TƯ|CHỈ THỊ|KẾ HOẠCH|CHƯƠNG TRÌNH(?: HÀNH ĐỘNG)?|"
-                           r"THÔNG BÁO|CÔNG ĐIỆN|QUY ĐỊNH|QUY CHẾ|HƯỚNG DẪN|BÁO CÁO|TỜ TRÌNH|ĐỀ ÁN|LUẬT|"
-                           r"PHƯƠNG ÁN|VĂN BẢN HỢP NHẤT)\W*$")
+_TYPE_HEADINGS = {t.upper() for t in DOC_TYPES}  # "KẾ HOẠCH", "QUYẾT ĐỊNH" printed alone on a line
 _HEADER_LINE_CHARS = 250  # a longer line is prose, not a header item
 
 
@@ -89,7 +88,7 @@ def header_end(text: str, limit: int) -> int:
         pos += len(line) + 1
         if stripped:
             end = pos - 1
-            after_type = _TYPE_HEADING.match(stripped) is not None
+            after_type = re.sub(r"^\W+|\W+$", "", stripped) in _TYPE_HEADINGS
     return min(end, len(text))
 
 

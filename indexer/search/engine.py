@@ -193,9 +193,8 @@ class SearchEngine:
             if basis and chunk.zone == "preamble" and chunk.ordinal > 0:
                 priors[chunk.chunk_id] = priors.get(chunk.chunk_id, 0.0) - basis
         value = asked_value(docs.query) if w.value else None
-        targets = focus or ({described} if described and (allowed is None or described in allowed) else set())
-        if w.facet_targets:
-            targets = targets | self._targets(docs, allowed)
+        described_allowed = {described} if described and (allowed is None or described in allowed) else set()
+        targets = (focus or described_allowed) | self._targets(docs, allowed)  # asked facts: in every target
         for doc_id in targets:
             chunks_of, meta = version.document_chunks(doc_id), version.documents[doc_id]
             asked = docs.facets or ({"number"} if docs.content.get(doc_id, 1) == 0 else set())

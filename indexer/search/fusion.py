@@ -23,7 +23,6 @@ class Weights:
     residual: float = 2.0  # in-document BM25 of the query words off a targeted document's card
     residual_dense: float = 2.0  # in-document dense search with those words
     target_coverage: float = 0.35  # share of the query's words a card holds to be a target
-    facet_targets: float = 1.0  # the asked facts are looked for in every targeted document
     value: float = 0.08  # a clause of a targeted document printing the kind of value asked (how long, when …)
     basis: float = 0.005  # taken from preamble clauses (legal bases, proposals) unless the query asks for them
     other_facts: float = 0.03  # taken from clauses printing other document facts than the one asked

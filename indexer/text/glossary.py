@@ -32,25 +32,18 @@ def match_key(text: str) -> str:
 
 def load_glossary(path: Path | None = None) -> list[GlossaryEntry]:
     """Entries of the glossary file; a missing or malformed file gives an empty glossary."""
-    import yaml
-
-    try:
-        data = yaml.safe_load(Path(path or GLOSSARY_FILE).read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError):
-        return []
-    entries = []
-    for item in data.get("terms") or []:
-        if not isinstance(item, dict):
-            continue
-        english = tuple(str(x) for x in item.get("en") or [] if str(x).strip())
-        vietnamese = tuple(str(x) for x in item.get("vi") or [] if str(x).strip())
-        if english and vietnamese:
-            entries.append(GlossaryEntry(english, vietnamese))
-    return entries
+    return _entries(path, "terms", "en")
 
 
 def load_everyday(path: Path | None = None) -> list[GlossaryEntry]:
-    """Everyday Vietnamese wordings (``say``) with the wording documents use (``vi``)."""
+    """Everyday Vietnamese wordings (``say``, two syllables or more) with the wording documents use."""
+    entries = _entries(path, "everyday", "say")
+    entries = [GlossaryEntry(tuple(w for w in e.english if len(w.split()) >= 2), e.vietnamese) for e in entries]
+    return [e for e in entries if e.english]
+
+
+def _entries(path: Path | None, section: str, key: str) -> list[GlossaryEntry]:
+    """(``key`` wordings, ``vi`` wordings) entries of one section of the glossary file."""
     import yaml
 
     try:
@@ -58,13 +51,13 @@ def load_everyday(path: Path | None = None) -> list[GlossaryEntry]:
     except (OSError, yaml.YAMLError):
         return []
     entries = []
-    for item in data.get("everyday") or []:
+    for item in data.get(section) or []:
         if not isinstance(item, dict):
             continue
-        said = tuple(str(x) for x in item.get("say") or [] if len(str(x).split()) >= 2)
-        written = tuple(str(x) for x in item.get("vi") or [] if str(x).strip())
-        if said and written:
-            entries.append(GlossaryEntry(said, written))
+        wordings = tuple(str(x) for x in item.get(key) or [] if str(x).strip())
+        vietnamese = tuple(str(x) for x in item.get("vi") or [] if str(x).strip())
+        if wordings and vietnamese:
+            entries.append(GlossaryEntry(wordings, vietnamese))
     return entries
 
 
