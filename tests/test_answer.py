@@ -156,3 +156,37 @@ def test_a_total_is_the_total_row_not_a_step(realdocs_engine):
                                 "mất tổng cộng bao lâu?")
     assert a.answered and a.kind == "value"
     assert "168 giờ" in a.message and "Tổng thời gian" in a.sentences[0].text
+
+
+@pytest.fixture(scope="module")
+def province_and_national_engine(tmp_path_factory, embedder):
+    """A province's own decision (Cao Bằng), a national resolution that names "tỉnh Cao Bằng" in a
+    list of border gates, and another province's directive (Quảng Trị)."""
+    import shutil
+
+    from indexer import settings
+    from indexer.index.build import build_index
+    from indexer.search.engine import SearchEngine
+
+    docs = settings.shared_dir() / "realdocs" / "docs"
+    corpus = tmp_path_factory.mktemp("province-national")
+    for name in ("55f3a3d0d7e08b45.md", "04e0c7e10cd38cdd.md", "4f30202155d56bdd.md"):
+        if not (docs / name).exists():
+            pytest.skip("shared realdocs not available")
+        shutil.copy2(docs / name, corpus / name)
+    index_dir = tmp_path_factory.mktemp("province-national-index")
+    build_index(corpus, index_dir, embedder)
+    return SearchEngine(index_dir, embedder)
+
+
+def test_a_national_document_naming_the_province_is_in_its_scope(province_and_national_engine):
+    from indexer.features.grounding import resolve
+    from indexer.features.question import understand
+
+    engine = province_and_national_engine
+    q = understand("Which border gate in Cao Bang province was added to the e-visa list?")
+    files = {engine.version.documents[d].file for d in resolve(q, engine.version).doc_ids}
+    assert files == {"55f3a3d0d7e08b45.md", "04e0c7e10cd38cdd.md"}  # its own decision and the national list
+    a = answer(engine, "Which border gate in Cao Bang province was added to the e-visa list?")
+    assert a.answered
+    assert "04e0c7e10cd38cdd.md" in {engine.version.documents[s.doc_id].file for s in a.sentences}
