@@ -107,7 +107,14 @@ def value_chunks(chunks: list[Chunk], pattern: str) -> list[str]:
     if pattern == PROVINCE_LIST:
         return [c.chunk_id for c in chunks if _lists_provinces(c.text)]
     compiled = re.compile(pattern)
+    if pattern == _PRINTED["when"]:  # a date citing another document is not a deadline
+        return [c.chunk_id for c in chunks if compiled.search(_CITED_DATE.sub(" ", _folded(c.text)))]
     return [c.chunk_id for c in chunks if compiled.search(_folded(c.text))]
+
+
+# "Tờ trình số 6453/TTr-SNV ngày 28 tháng 10 năm 2025", "Nghị định 151/2025/NĐ-CP ngày 12/6/2025" (folded)
+_CITED_DATE = re.compile(r"\d+/[\w./-]+,?\s+ngay\s+(\d{1,2}\s*/\s*\d{1,2}\s*/\s*\d{4}|"
+                         r"\d{1,2}\s+thang\s+\d{1,2}\s+nam\s+\d{4})")
 
 
 @lru_cache(maxsize=65536)
@@ -293,8 +300,11 @@ def facet_chunks(chunks: list[Chunk], meta: DocumentMeta, wanted: set[str]) -> l
 
 @lru_cache(maxsize=65536)
 def _folded(text: str) -> str:
-    """Folded text (cached: value look-ups scan a targeted document's clauses per query)."""
-    return fold(text)
+    """Folded text, m² read as m2 (cached: value look-ups scan a targeted document's clauses per query)."""
+    return fold(text).translate(_SUPERSCRIPT)
+
+
+_SUPERSCRIPT = str.maketrans("²³", "23")
 
 
 @lru_cache(maxsize=65536)

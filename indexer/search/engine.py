@@ -211,6 +211,10 @@ class SearchEngine:
             if value and w.value:
                 for cid in value_chunks(chunks_of, value):
                     priors[cid] = priors.get(cid, 0.0) + w.value
+        if value and w.value_pool and not targets:
+            near = {cid for cid, _ in fused[:int(w.value_depth)]}
+            for cid in value_chunks([c for c in chunks if c.chunk_id in near], value):
+                priors[cid] = priors.get(cid, 0.0) + w.value_pool
         return priors
 
     def context(self, chunk_id: str, before: int = 2, after: int = 2) -> Context:

@@ -24,6 +24,8 @@ class Weights:
     residual_dense: float = 2.0  # in-document dense search with those words
     target_coverage: float = 0.35  # share of the query's words a card holds to be a target
     value: float = 0.08  # a clause of a targeted document printing the kind of value asked (how long, when …)
+    value_pool: float = 0.005  # the same, for clauses near the top of any document when nothing is targeted
+    value_depth: int = 20  # how far down the fused list value_pool reaches
     basis: float = 0.005  # taken from preamble clauses (legal bases, proposals) unless the query asks for them
     other_facts: float = 0.03  # taken from clauses printing other document facts than the one asked
     content_syllables: int = 1  # query syllables off the document's card that make a content question
