@@ -192,3 +192,35 @@ def test_fee_questions_ask_for_an_amount():
     chunk = Chunk(chunk_id="f:0", doc_id="f", ordinal=0, section="", section_labels=[],
                   text="1 | Cấp giấy phép hành nghề khoan nước dưới đất | 1.004122 | 1.400.000 | 700.000", start=0, end=1)
     assert pattern and value_chunks([chunk], pattern) == ["f:0"]
+
+
+def _chunks(texts: list[str], doc_id: str = "x") -> list[Chunk]:
+    return [Chunk(chunk_id=f"{doc_id}:{i}", doc_id=doc_id, ordinal=i, section="", section_labels=[], text=t,
+                  start=0, end=len(t)) for i, t in enumerate(texts)]
+
+
+def test_a_date_citing_another_document_is_no_deadline():
+    chunks = _chunks(["Theo đề nghị của Sở Tư pháp tại Tờ trình số 120/TTr-STP ngày 02 tháng 9 năm 2024.",
+                      "Căn cứ Nghị định số 30/2020/NĐ-CP ngày 05/3/2020 của Chính phủ;",
+                      "Báo cáo gửi Ủy ban nhân dân tỉnh trước ngày 15 tháng 12 hằng năm.",
+                      "Quyết định này thay thế Quyết định số 12/2019/QĐ-UBND ngày 01/4/2019 và có hiệu lực "
+                      "kể từ ngày 10 tháng 1 năm 2025."])
+    assert value_chunks(chunks, asked_value("báo cáo phải gửi trước ngày nào?")) == ["x:2", "x:3"]
+
+
+def test_counts_and_units_as_documents_print_them():
+    def finds(query, text):
+        return value_chunks(_chunks([text]), asked_value(query)) == ["x:0"]
+
+    assert finds("được hỗ trợ mấy lần?", "chỉ được hỗ trợ một lần cho mỗi hộ")  # a count spelled out
+    assert finds("tính tối thiểu bao nhiêu ngày công", "tính tối thiểu là 0,5 ngày công")  # a decimal
+    assert finds("cây xanh bao nhiêu m2 mỗi người", "đạt 12 m²/người")  # m² is m2
+    assert not finds("được hỗ trợ mấy lần?", "hỗ trợ theo từng lần phát sinh")
+
+
+def test_lead_prefers_the_clause_naming_the_body():
+    chunks = _chunks(["2. Các cơ quan, đơn vị được giao chủ trì có trách nhiệm bảo đảm tiến độ.",
+                      "- Cơ quan thực hiện: Sở Giáo dục và Đào tạo chủ trì, phối hợp với các trường.",
+                      "- Đơn vị chủ trì: Công an tỉnh."], "bn")
+    assert facet_chunks(chunks, DOCS["bn"], {"lead"}) == ["bn:1", "bn:2"]
+    assert facet_chunks(chunks[:1], DOCS["bn"], {"lead"}) == ["bn:0"]  # no body named: the generic one

@@ -126,3 +126,14 @@ def test_accent_restoration_prefers_frequent_phrases_over_a_rare_longer_one():
     restorer = AccentRestorer(texts)
     assert restorer.restore("phai ra soat") == "phải rà soát"  # not the rare "phái ra" + "soát"
     assert restorer.restore("không gian ngầm") == "không gian ngầm"  # accented queries are kept
+
+
+def test_question_phrases_are_restored_though_documents_seldom_print_them():
+    """Documents state, people ask: "may lan" is "mấy lần" (how many times), not the corpus's "nhà máy"."""
+    from indexer.text.accents import AccentRestorer
+
+    texts = ["Xây dựng nhà máy xử lý rác."] * 20 + ["Hỗ trợ một lần cho mỗi hộ."] * 3
+    restorer = AccentRestorer(texts)
+    assert restorer.restore("ho tro may lan") == "hỗ trợ mấy lần"
+    assert restorer.restore("nha may xu ly rac") == "nhà máy xử lý rác"  # a machine where there is one
+    assert AccentRestorer.from_tables(*AccentRestorer(texts).tables()).restore("may lan") == "mấy lần"

@@ -68,6 +68,8 @@ _MONEY_NOUNS = re.compile(r"\b(phi|le phi|gia|muc thu|tien|kinh phi|von|chi phi|
 _WHICH_PROVINCES = re.compile(r"\b((nhung|cac) )?(tinh|tinh thanh|tinh thanh pho|thanh pho|dia phuong)( thanh)? nao\b|"
                               r"\b(which|what) (provinces|cities|localities)\b")
 PROVINCE_LIST = "@provinces"  # asked_value: a list of provinces
+# a number as printed: digits ("0,5", "1.200") or a count spelled out ("một lần", "hai cấp"), folded
+_COUNT = r"(\d[\d.,]*|\b(mot|hai|ba|bon|nam|sau|bay|tam|chin|muoi))\s*"
 _PRINTED = {
     "duration": r"\d+\s*(ngay|thang|nam|gio|phut|tuan)\b",
     "when": r"(ngay \d{1,2}\b|\b\d{1,2}/\d{1,2}(/\d{4})?\b|thang \d{1,2}\b|quy [ivx]+\b|nam \d{4}\b)",
@@ -94,7 +96,7 @@ def asked_value(query: str) -> str | None:
         if unit in _MONEY_WORDS:
             return _PRINTED["money"]
         if unit not in FOLDED_STOPWORDS and unit not in _NOT_UNITS:
-            return r"\d[\d.,]*\s*" + re.escape(unit) + r"\b"
+            return _COUNT + re.escape(unit) + r"\b"
     if re.search(r"\b(bao nhieu|how much)\b", folded) and _MONEY_NOUNS.search(folded):
         return _PRINTED["money"]  # "lệ phí … là bao nhiêu", "how much is the fee"
     if _WHEN.search(folded):
@@ -290,12 +292,24 @@ def facet_chunks(chunks: list[Chunk], meta: DocumentMeta, wanted: set[str]) -> l
         probes += [f"ngay{int(d)}thang{int(m)}nam{y}", f"ngay{d}thang{m}nam{y}", f"{d}{m}{y}"]
     if "effect" in wanted:
         probes.append("naycohieuluc")
-    if "lead" in wanted:
-        probes += ["chutri", "daumoi"]  # "<Quyết định / Thông tư …> này có hiệu lực (thi hành) kể từ …"
+    found = []
+    if "lead" in wanted:  # a clause naming the body that leads; a generic "các cơ quan chủ trì" if none does
+        found = [c.chunk_id for c in chunks if _NAMED_LEAD.search(c.text)] or \
+            [c.chunk_id for c in chunks if "chutri" in _skeleton(c.text) or "daumoi" in _skeleton(c.text)]
     probes = [p for p in probes if p]
     if not probes:
-        return []
-    return [c.chunk_id for c in chunks if any(p in _skeleton(c.text) for p in probes)]
+        return found
+    return found + [c.chunk_id for c in chunks if any(p in _skeleton(c.text) for p in probes)]
+
+
+_UPPER = "A-ZĐÀÁẢÃẠĂẰẮẲẴẶÂẦẤẨẪẬÈÉẺẼẸÊỀẾỂỄỆÌÍỈĨỊÒÓỎÕỌÔỒỐỔỖỘƠỜỚỞỠỢÙÚỦŨỤƯỪỨỬỮỰỲÝỶỸỴ"
+# a named body (Sở Nội vụ, Công an Thành phố, Ủy ban nhân dân tỉnh …) before "chủ trì / đầu mối" in one
+# sentence, or after "(đơn vị / cơ quan) chủ trì:"
+_BODY = (r"(?:(?:Sở|Bộ|Ban|Cục|Tổng cục|Chi cục|Văn phòng|Thanh tra|Kho bạc|Đài|Trường|Viện|Học viện|"
+         r"Trung tâm|Hội|Liên đoàn|Đoàn|Mặt trận|Tòa án|Công an|Bộ Chỉ huy|Thuế|Hải quan|Ngân hàng|Báo|"
+         r"Công ty|Tổng công ty|Quỹ|Phòng|Đảng ủy|Tỉnh ủy|Thành ủy)\s+(?:[" + _UPPER + r"]|"
+         r"(?:tỉnh|thành phố|huyện|quận|thị xã|xã|phường|đặc khu)\b)|Ủy ban nhân dân|UBND)")
+_NAMED_LEAD = re.compile(_BODY + r"[^.;:\n]{0,80}?\b(chủ trì|đầu mối)|(chủ trì|đầu mối)\s*:\s*" + _BODY)
 
 
 @lru_cache(maxsize=65536)

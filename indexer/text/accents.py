@@ -16,6 +16,16 @@ from indexer.text.normalize import fold
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 _MAX_N = 3
+# How people ask, which documents seldom print: without these "may lan" would read "máy lần"
+# (machine) from the corpus's "nhà máy" instead of "mấy lần" (how many times).
+QUESTION_PHRASES = (
+    "bao nhiêu", "bao lâu", "bao giờ", "khi nào", "lúc nào", "ngày nào", "năm nào", "ở đâu", "nơi nào",
+    "là gì", "làm gì", "thế nào", "như thế nào", "ra sao", "tại sao", "vì sao", "được không", "hay không",
+    "có phải", "ai ký", "do ai", "là ai", "cơ quan nào", "đơn vị nào", "tỉnh nào", "văn bản nào",
+    "mấy lần", "mấy ngày", "mấy tháng", "mấy năm", "mấy giờ", "mấy người", "mấy loại", "mấy cấp",
+    "mấy bước", "mấy tỉnh", "mấy xã", "mấy phường", "mấy đợt", "mấy bản", "mấy bộ",
+)
+_QUESTION_COUNT = 10_000  # as if very frequent: a question phrase wins its words
 
 
 class AccentRestorer:
@@ -29,12 +39,20 @@ class AccentRestorer:
                     counts[fold(gram)][gram] += 1
         self._best = {key: forms.most_common(1)[0][0] for key, forms in counts.items()}
         self._frequency = {key: sum(forms.values()) for key, forms in counts.items()}
+        self._add_questions()
+
+    def _add_questions(self) -> None:
+        for phrase in QUESTION_PHRASES:
+            key = fold(phrase)
+            self._best[key] = phrase
+            self._frequency[key] = max(self._frequency.get(key, 0), _QUESTION_COUNT)
 
     @classmethod
     def from_tables(cls, best: dict[str, str], frequency: dict[str, int]) -> "AccentRestorer":
         """A restorer from tables saved by `tables` (no text needed)."""
         restorer = cls([])
         restorer._best, restorer._frequency = dict(best), dict(frequency)
+        restorer._add_questions()
         return restorer
 
     def tables(self) -> tuple[dict[str, str], dict[str, int]]:
