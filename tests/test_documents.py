@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from indexer.records import Chunk, DocumentMeta
 from indexer.search.documents import (DocumentIndex, QueryDocuments, asked_value, card_text, compares_pair, facet_chunks, facets,
-                                      number_key, references, value_chunks)
+                                      number_key, phrase_key, query_phrases, references, value_chunks)
 
 
 def meta(doc_id, **fields) -> DocumentMeta:
@@ -230,3 +230,12 @@ def test_so_sanh_a_voi_b_compares_two_documents():
     assert compares_pair("So sánh mục tiêu của kế hoạch chuyển đổi số với chương trình phát triển đô thị")
     assert compares_pair("compare the targets of the digital plan with the urban programme")
     assert not compares_pair("So sánh các mức hỗ trợ")  # one thing, no second named
+
+
+def test_a_topic_query_is_looked_for_phrase_by_phrase():
+    phrases = query_phrases("nhà ở xã hội, khu công nghiệp (nhà ở cho công nhân; ký túc xá)")
+    assert phrases == [" nha o xa hoi ", " khu cong nghiep ", " nha o cho cong nhan ", " ky tuc xa "]
+    assert " mo hinh 2 cap " in phrase_key("Mô hình 02 cấp") and " mo hinh 2 cap " in phrase_key("mô hình hai cấp")
+    assert query_phrases("không gian ngầm") == [" khong gian ngam "]  # "không" inside a term asks nothing
+    assert query_phrases("Nhà ở xã hội được hỗ trợ bao nhiêu?") == []  # a question: its parts are no topic
+    assert query_phrases("Which provinces plan social housing") == []

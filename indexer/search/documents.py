@@ -145,6 +145,33 @@ def compares_pair(query: str) -> bool:
     return _PAIR.search(" ".join(re.findall(r"\w+", fold(query))) + " ") is not None
 
 
+_SPELLED = {"một": "1", "hai": "2", "ba": "3", "bốn": "4", "năm": "5", "sáu": "6", "bảy": "7", "tám": "8",
+            "chín": "9", "mười": "10"}
+
+
+@lru_cache(maxsize=65536)
+def phrase_key(text: str) -> str:
+    """Words folded for phrase matching, counts as digits without leading zeros ("hai cấp" = "02 cấp")."""
+    words = [_SPELLED.get(w, w) for w in re.findall(r"[^\W_]+", text.lower())]
+    words = [(w.lstrip("0") or "0") if w.isdigit() else w for w in words]
+    return " " + fold(" ".join(words)) + " "
+
+
+_ASKING = re.compile(r"\?|\b(nào|gì|bao (nhiêu|lâu|giờ)|mấy|ai|đâu|tại sao|vì sao|ra sao|có phải|"
+                     r"what|which|who|whom|how|when|where|why)\b|\bkhông\s*$", re.IGNORECASE)
+
+
+def query_phrases(query: str) -> list[str]:
+    """The phrases of a topic query (no question asked), as phrase keys: its comma-separated parts and
+    the glossary's wordings. A question's parts are no topic: none."""
+    typed, _, added = query.partition(" (")
+    if _ASKING.search(typed):
+        return []
+    parts = re.split(r"[,;:.?!()]", typed) + added.rstrip(")").split(";")
+    keys = [phrase_key(p) for p in parts]
+    return list(dict.fromkeys(k for k in keys if len(k.split()) >= 2))
+
+
 def number_key(text: str | None) -> str:
     """Comparable form of a number and symbol: folded, letters and digits only, no leading zeros."""
     key = re.sub(r"[^a-z0-9/]", "", fold(text or ""))

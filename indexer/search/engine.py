@@ -18,7 +18,8 @@ from indexer.text.normalize import fold
 from indexer.errors import NotFound, QueryError  # noqa: F401 (re-exported)
 from indexer.records import AlsoIn, Context, Filters, Result  # noqa: F401 (re-exported)
 from indexer.search import retrieve
-from indexer.search.documents import DocumentIndex, QueryDocuments, asked_value, facet_chunks, value_chunks
+from indexer.search.documents import (DocumentIndex, QueryDocuments, asked_value, facet_chunks, phrase_key,
+                                      query_phrases, value_chunks)
 from indexer.search.sections import SectionIndex
 from indexer.search.filters import allowed_documents, doc_allowed, document_year  # noqa: F401
 from indexer.search.fusion import RRF_K, WEIGHTS, Weights, add_priors, reciprocal_rank_fusion  # noqa: F401
@@ -211,6 +212,13 @@ class SearchEngine:
             if value and w.value:
                 for cid in value_chunks(chunks_of, value):
                     priors[cid] = priors.get(cid, 0.0) + w.value
+        phrases = query_phrases(docs.query) if w.phrase else []
+        if phrases:  # the query's own phrases, word for word
+            near = {cid for cid, _ in fused[:int(w.phrase_depth)]}
+            for chunk in chunks:
+                found = chunk.chunk_id in near and sum(p in phrase_key(chunk.text) for p in phrases)
+                if found:
+                    priors[chunk.chunk_id] = priors.get(chunk.chunk_id, 0.0) + w.phrase * found / len(phrases)
         if value and w.value_pool and not targets:
             near = {cid for cid, _ in fused[:int(w.value_depth)]}
             for cid in value_chunks([c for c in chunks if c.chunk_id in near], value):

@@ -26,6 +26,8 @@ class Weights:
     value: float = 0.08  # a clause of a targeted document printing the kind of value asked (how long, when …)
     value_pool: float = 0.005  # the same, for clauses near the top of any document when nothing is targeted
     value_depth: int = 20  # how far down the fused list value_pool reaches
+    phrase: float = 0.01  # × the share of the query's phrases a clause prints word for word
+    phrase_depth: int = 50  # how far down the fused list phrases are looked for
     basis: float = 0.005  # taken from preamble clauses (legal bases, proposals) unless the query asks for them
     other_facts: float = 0.03  # taken from clauses printing other document facts than the one asked
     content_syllables: int = 1  # query syllables off the document's card that make a content question
