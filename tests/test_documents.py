@@ -224,3 +224,9 @@ def test_lead_prefers_the_clause_naming_the_body():
                       "- Đơn vị chủ trì: Công an tỉnh."], "bn")
     assert facet_chunks(chunks, DOCS["bn"], {"lead"}) == ["bn:1", "bn:2"]
     assert facet_chunks(chunks[:1], DOCS["bn"], {"lead"}) == ["bn:0"]  # no body named: the generic one
+
+
+def test_so_sanh_a_voi_b_compares_two_documents():
+    assert compares_pair("So sánh mục tiêu của kế hoạch chuyển đổi số với chương trình phát triển đô thị")
+    assert compares_pair("compare the targets of the digital plan with the urban programme")
+    assert not compares_pair("So sánh các mức hỗ trợ")  # one thing, no second named

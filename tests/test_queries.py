@@ -137,3 +137,11 @@ def test_question_phrases_are_restored_though_documents_seldom_print_them():
     assert restorer.restore("ho tro may lan") == "hỗ trợ mấy lần"
     assert restorer.restore("nha may xu ly rac") == "nhà máy xử lý rác"  # a machine where there is one
     assert AccentRestorer.from_tables(*AccentRestorer(texts).tables()).restore("may lan") == "mấy lần"
+
+
+def test_english_queries_gain_province_names_as_documents_print_them():
+    from indexer.search.query import expand_query
+
+    assert "Quảng Bình" in expand_query("flood relief plan of Quang Binh province")
+    assert "Hà Nội" in expand_query("social assistance in Hanoi")
+    assert expand_query("Kế hoạch của tỉnh Quảng Bình") == "Kế hoạch của tỉnh Quảng Bình"  # already printed

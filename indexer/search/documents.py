@@ -136,8 +136,8 @@ def _province_pattern() -> re.Pattern[str]:
 _ACROSS = re.compile(r"\b((cac|nhung|moi|tung) (tinh|dia phuong|thanh pho|tinh thanh|xa|phuong|van ban|"
                      r"ke hoach|chuong trinh|nghi quyet|quyet dinh)|(which|all|each) (provinces|cities|localities|"
                      r"documents|plans))\b")
-_PAIR = re.compile(r"\b(giua .+ va |ca hai|hai (van ban|nghi quyet|quyet dinh|chi thi|ke hoach|thong tu|nghi dinh|"
-                   r"cong van)|both|versus|between .+ and )")
+_PAIR = re.compile(r"\b(giua .+ va |so sanh .+ (va|voi) |ca hai|hai (van ban|nghi quyet|quyet dinh|chi thi|ke hoach|thong tu|nghi dinh|"
+                   r"cong van)|both|versus|between .+ and |compare .+ (and|with) )")
 
 
 def compares_pair(query: str) -> bool:

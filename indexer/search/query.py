@@ -3,10 +3,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Container
+from functools import lru_cache
 
 from indexer.errors import QueryError
 from indexer.index.backend import QueryStats
 from indexer.settings import MAX_QUERY_CHARS
+from indexer.text import gazetteer
 from indexer.text.accents import edits1
 from indexer.text.glossary import english_pairs, everyday_pairs, match_key
 from indexer.text.normalize import fold, normalize_text
@@ -41,7 +43,16 @@ def expand_query(query: str) -> str:
     plain = " " + " ".join(re.findall(r"[^\W_]+", fold(query))) + " "
     additions = [vi for key, vi in english_pairs() if f" {key} " in folded]
     additions += [vi for key, vi in everyday_pairs() if f" {key} " in plain]
+    if query.isascii():  # "Cao Bang province": the name as documents print it
+        additions += list(dict.fromkeys(name for key, name in _province_keys() if f" {key} " in plain))
     return query if not additions else f"{query} ({'; '.join(dict.fromkeys(additions))})"
+
+
+@lru_cache(maxsize=1)
+def _province_keys() -> list[tuple[str, str]]:
+    """(folded name, name) of every province and centrally-run city, for queries typed in ASCII."""
+    spaced = [(" ".join(re.findall(r"[^\W_]+", fold(n))), n) for n in gazetteer.province_names()]
+    return spaced + [(key.replace(" ", ""), n) for key, n in spaced if " " in key]  # "Hanoi", "Danang"
 
 
 _REFERENCE = re.compile(r"(\S*\d\S*/\S+)")  # "456/QĐ-UBND", "06-NQ/TW": kept as typed
