@@ -117,3 +117,73 @@ def test_site_information_is_a_last_clause_of_its_own():
     assert "Người ký: Vũ Chiến Thắng" in site.text and "Số hiệu: 10989/BNV-TCBC" in site.text
     assert cite(doc.meta, site).endswith("thông tin văn bản trên trang nguồn")
     assert all(c.zone != "site" for c in doc.chunks[:-1])
+
+
+# A regulation hard-wrapped near 80 columns as a legal site prints it, with a procedure table
+# whose cells are printed between "|" lines.
+_SITE_TEXT = """Điều 5. Trình tự cấp phép
+1. Hồ sơ đề nghị cấp phép gồm:
+a) Văn bản đề nghị của Công ty Cổ phần Sông Hồng - Mê Kông;
+b) Cách thức nộp hồ sơ: Chậm nhất trước 05 ngày làm việc, người đề nghị gửi hồ sơ
+đến Bộ phận một cửa hoặc cơ quan, đơn vị phối hợp với Công ty Cổ phần Sông Hồng
+- Mê Kông theo dõi việc vào, ra khu vực cảng; trường hợp hồ sơ chưa đầy đủ thì
+trong thời hạn 01 ngày làm việc cơ quan tiếp nhận hướng dẫn bổ sung theo tuyến
+đường phía
+Đông Nam;
+c) Thời hạn cấp phép là 03 ngày làm việc kể từ ngày nhận đủ hồ sơ hợp lệ.
+2. Quy trình nội bộ:
+|
+**Bước**
+|
+**Đơn vị thực hiện**
+|
+**Thời gian**
+|
+|
+Bước 1
+|
+Bộ phận một cửa
+|
+04 giờ
+|
+|
+|
+Bước 2
+|
+Phòng chuyên môn thẩm định hồ sơ và dự thảo kết quả
+|
+16 giờ
+|
+|
+|
+**Tổng thời gian giải quyết**
+|
+**20 giờ kể từ ngày nhận
+đủ hồ sơ theo quy định**
+|"""
+
+
+def _site_chunks():
+    from indexer.parse.chunk import chunk_document
+    from indexer.parse.clean import clean_text
+    from indexer.parse.structure import parse_sections
+
+    text = clean_text(_SITE_TEXT)
+    return text, chunk_document("t", text, parse_sections(text))
+
+
+def test_a_line_wrapped_at_a_hyphen_stays_in_its_clause():
+    text, chunks = _site_chunks()
+    point_b = _find(chunks, "b) Cách thức nộp hồ sơ")
+    assert "phối hợp với Công ty Cổ phần Sông Hồng - Mê Kông theo dõi việc vào, ra khu vực cảng" in point_b.text
+    assert point_b.section_labels == ["Điều 5", "khoản 1", "điểm b"]
+    assert point_b.text.endswith("theo tuyến đường phía\nĐông Nam;")  # its tail, cut off by a short line, joins it
+    assert not any(c.text.startswith("- Mê Kông") for c in chunks)
+    assert all(text[c.start:c.end] == c.text for c in chunks)  # text is quoted exactly
+
+
+def test_a_table_row_spanning_columns_keeps_its_label():
+    _, chunks = _site_chunks()
+    total = _find(chunks, "20 giờ kể từ ngày nhận đủ hồ sơ")
+    assert "Tổng thời gian giải quyết | 20 giờ kể từ ngày nhận đủ hồ sơ theo quy định" in total.text
+    assert "Bước 2 | Phòng chuyên môn thẩm định hồ sơ và dự thảo kết quả | 16 giờ" in _find(chunks, "Bước 2").text

@@ -1,4 +1,4 @@
-from indexer.parse.clean import clean_text, is_ocr_junk, latex_to_text, strip_markup
+from indexer.parse.clean import clean_text, is_ocr_junk, join_broken_lines, latex_to_text, strip_markup
 from indexer.text.normalize import fold, normalize_text
 
 from conftest import CORPUS, LAM_DONG, THUY_NGUYEN
@@ -67,3 +67,43 @@ def test_cleaning_is_idempotent_on_corpus():
     for path in sorted(CORPUS.glob("*.txt")):
         once = clean_text(path.read_text(encoding="utf-8"))
         assert clean_text(once) == once, path.name
+
+
+# A text hard-wrapped near 80 columns, as legal sites print it: a hyphenated name or phrase is
+# sometimes broken at its hyphen, so a line starts with "- " without being a bullet.
+_WRAPPED = """2. Trình tự thực hiện như sau:
+a) Hồ sơ gồm:
+- Đơn đề nghị của Công ty Cổ phần Sông Hồng - Mê Kông;
+- Bản sao giấy tờ có liên quan.
+b) Cách thức nộp hồ sơ: Chậm nhất trước
+05 ngày làm việc, cơ quan chủ trì kế hoạch phối hợp với Tổng công ty Vận tải Bắc
+- Nam hoặc cơ quan, đơn vị có liên quan lập 01 bộ hồ sơ theo quy định tại điểm
+a khoản này gửi trực tiếp đến cơ quan có thẩm quyền cấp phép;
+c) Phát triển vùng nguyên liệu nhằm thúc đẩy sự phát triển kinh tế
+- xã hội của tỉnh, tốc độ tăng bình quân 05
+- 06%/năm theo hướng tăng trưởng xanh, phát triển nhanh và bền vững;
+3. Công ty Cổ phần Sông Hồng
+- Mê Kông có trách nhiệm thực hiện nghiêm các quy định của Quy chế này và các
+quy định khác có liên quan của pháp luật./.
+4. Tổ chức thực hiện
+- Sở Tài chính chủ trì, phối hợp với các cơ quan có liên quan triển khai Kế hoạch;
+- Sở Nội vụ theo dõi, đôn đốc, tổng hợp kết quả thực hiện."""
+
+
+def test_a_line_wrapped_at_a_hyphen_continues_its_sentence():
+    lines = _WRAPPED.split("\n")
+    paragraphs = join_broken_lines(lines)  # one pass: each rule on its own
+    assert paragraphs == clean_text(_WRAPPED).split("\n")
+    # the line before is full (longer than most lines of the text)
+    assert paragraphs[4].startswith("b) Cách thức nộp hồ sơ: Chậm nhất trước 05 ngày làm việc")
+    assert "với Tổng công ty Vận tải Bắc - Nam hoặc cơ quan, đơn vị" in paragraphs[4]
+    # the word after the dash is in lower case or a number
+    assert "phát triển kinh tế - xã hội của tỉnh, tốc độ tăng bình quân 05 - 06%/năm theo" in paragraphs[5]
+    # a short item line, but the document prints "Sông Hồng - Mê Kông" on one line elsewhere
+    assert paragraphs[6].startswith("3. Công ty Cổ phần Sông Hồng - Mê Kông có trách nhiệm")
+    # real bullets: after a line introducing a list (":"), after ";", after a heading
+    assert paragraphs[2:4] == ["- Đơn đề nghị của Công ty Cổ phần Sông Hồng - Mê Kông;",
+                               "- Bản sao giấy tờ có liên quan."]
+    assert paragraphs[7] == "4. Tổ chức thực hiện"
+    assert paragraphs[8].startswith("- Sở Tài chính") and paragraphs[9].startswith("- Sở Nội vụ")
+    assert len(paragraphs) == 10

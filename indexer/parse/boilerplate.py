@@ -108,8 +108,9 @@ def _document_start(lines: list[str], motto: int) -> int:
 
 def flatten_pipe_tables(lines: list[str], hard_break: str) -> list[str]:
     """Cells separated by '|' lines: a row of three or more cells becomes one readable line
-    ('TT | Tên thủ tục | Thời hạn'); cells of narrower rows (header and signature layout)
-    become separate paragraphs."""
+    ('TT | Tên thủ tục | Thời hạn'), and so does a row of two cells right after such a row
+    (a row whose cells span columns: 'Tổng thời gian | 168 giờ'); cells of other narrow rows
+    (header and signature layout) become separate paragraphs."""
     if not any(_PIPE_ONLY.match(ln) for ln in lines):
         return lines
     segments: list[list[str]] = [[]]
@@ -120,13 +121,14 @@ def flatten_pipe_tables(lines: list[str], hard_break: str) -> list[str]:
             segments[-1].append(line)
     out: list[str] = []
     row: list[list[str]] = []
+    in_table = False  # the last row emitted was a data row of a table
     for seg in segments:
         if not any(s.strip() for s in seg):
-            _emit_row(row, out, hard_break)
+            in_table = _emit_row(row, out, hard_break, in_table)
             row = []
         else:
             row.append(seg)
-    _emit_row(row, out, hard_break)
+    _emit_row(row, out, hard_break, in_table)
     return out
 
 
@@ -142,28 +144,33 @@ def _outside(cell: list[str]) -> bool:
         or any("kèm theo" in _plain(line).lower() for line in cell[:6])
 
 
-def _emit_row(row: list[list[str]], out: list[str], hard_break: str) -> None:
+def _emit_row(row: list[list[str]], out: list[str], hard_break: str, in_table: bool) -> bool:
+    """Emit one row's cells; whether it ended as a data row of a table."""
     cells = [[ln for ln in cell if re.sub(r"[*_\s]", "", ln)] for cell in row]
+    if not any(cells):
+        return in_table  # "|" lines in a row: no row in between
     group: list[list[str]] = []
     for cell in (c for c in cells if c):
         if _outside(cell):  # a heading or signature between tables, not a cell: ends the row
-            _emit_cells(group, out, hard_break)
-            _emit_cells([cell], out, hard_break)
-            group = []
+            _emit_cells(group, out, hard_break, in_table)
+            _emit_cells([cell], out, hard_break, False)
+            group, in_table = [], False
         else:
             group.append(cell)
-    _emit_cells(group, out, hard_break)
+    return _emit_cells(group, out, hard_break, in_table)
 
 
-def _emit_cells(cells: list[list[str]], out: list[str], hard_break: str) -> None:
-    if len(cells) >= 3 and all(len(c) <= 12 for c in cells):
+def _emit_cells(cells: list[list[str]], out: list[str], hard_break: str, in_table: bool) -> bool:
+    """One line 'a | b | c' for a data row, else one paragraph per cell; whether it was a data row."""
+    if len(cells) >= (2 if in_table else 3) and all(len(c) <= 12 for c in cells):
         out.append(hard_break)
         out.append(" | ".join(" ".join(ln.strip() for ln in cell) for cell in cells))
         out.append(hard_break)
-        return
+        return True
     for cell in cells:
         out.extend(cell)
         out.append(hard_break)
+    return False
 
 
 _MD_ROW = re.compile(r"^\s*\|(.*)\|\s*$")

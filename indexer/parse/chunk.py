@@ -52,6 +52,7 @@ class _Piece:
     zone: str
     group: int  # pieces merge only within the same group (same parent section)
     header: bool = False  # the document's header block: kept whole, nothing joins it
+    node: int = -1  # the section whose text ends the piece
 
 
 def chunk_document(doc_id: str, text: str, sections: list[Section],
@@ -118,7 +119,7 @@ def _pieces(text: str, sections: list[Section], index: int, config: ChunkConfig)
         labels = citation_labels(sections, chain + [index])
         group = node.parent if node.parent is not None else -3
     spans = split_long(text, node.start, node.head_end, config.max_chars)
-    return [_Piece(s, e, section, labels, node.zone, group) for s, e in spans]
+    return [_Piece(s, e, section, labels, node.zone, group, node=index) for s, e in spans]
 
 
 _LEGAL_UNITS = {"part": "Phần", "chapter": "Chương", "subchapter": "Mục", "subsection": "Tiểu mục",
@@ -189,17 +190,21 @@ def _skip_space(text: str, pos: int) -> int:
 
 
 def _merge_small(text: str, pieces: list[_Piece], config: ChunkConfig) -> list[_Piece]:
-    """Join fragments shorter than ``min_chars`` to a neighbour of the same group."""
+    """Join fragments shorter than ``min_chars`` to a neighbour of the same group; a last
+    fragment under a section whose own text is right before it (the tail of a long item that
+    a line break cut off) joins that text."""
     merged: list[_Piece] = []
-    for piece in pieces:
+    for k, piece in enumerate(pieces):
         prev = merged[-1] if merged else None
         small = piece.end - piece.start < config.min_chars
         prev_small = prev is not None and prev.end - prev.start < config.min_chars
-        if prev and prev.group == piece.group and (small or prev_small) and not prev.header \
-                and piece.end - prev.start <= config.max_chars:
+        last_child = k + 1 == len(pieces) or pieces[k + 1].group != piece.group
+        kin = prev is not None and (prev.group == piece.group and (small or prev_small) or small and last_child
+                                    and piece.group == prev.node and prev.zone == piece.zone)
+        if prev and kin and not prev.header and piece.end - prev.start <= config.max_chars:
             if prev_small and not small and prev.zone == "body":
                 prev.section, prev.labels = piece.section, piece.labels
-            prev.end = piece.end
+            prev.end, prev.node = piece.end, piece.node
             continue
         merged.append(piece)
     return merged

@@ -219,6 +219,7 @@ def drop_page_numbers(lines: list[str]) -> list[str]:
 def join_broken_lines(lines: list[str]) -> list[str]:
     """Join lines that PDF extraction broke mid-sentence; return logical paragraphs."""
     width = _typical_width(lines)
+    compounds = _hyphen_compounds(lines) if width <= _WRAPPED_WIDTH else set()
     paragraphs: list[str] = []
     last_line = ""
     gap = False
@@ -230,12 +231,16 @@ def join_broken_lines(lines: list[str]) -> list[str]:
         if not line:
             gap = True
             continue
-        if paragraphs and _continues(paragraphs[-1], last_line, line, width, gap):
+        if paragraphs and (_continues(paragraphs[-1], last_line, line, width, gap)
+                           or _wrapped_at_hyphen(paragraphs[-1], last_line, line, width, gap, compounds)):
             paragraphs[-1] = paragraphs[-1] + " " + line
         else:
             paragraphs.append(line)
         last_line, gap = line, False
     return [p for p in paragraphs if p != HARD_BREAK]
+
+
+_WRAPPED_WIDTH = 150  # a text whose typical line is at most this long is hard-wrapped
 
 
 def _typical_width(lines: list[str]) -> int:
@@ -247,13 +252,14 @@ def _typical_width(lines: list[str]) -> int:
 
 
 def _wrap_evidence(lines: list[str]) -> float:
-    """Share of lines followed by a line starting in lower case: text wrapped inside sentences.
+    """Share of lines followed by a line starting in lower case (not a point "a)"): text wrapped
+    inside sentences.
     Cleaned text has none (such lines are joined), which keeps cleaning idempotent."""
     text_lines = [ln for ln in lines if ln and ln != HARD_BREAK]
     pairs = list(zip(text_lines, text_lines[1:]))
     if not pairs:
         return 0.0
-    return sum(nxt[:1].islower() for _, nxt in pairs) / len(pairs)
+    return sum(nxt[:1].islower() and not _STRUCTURE_START.match(nxt) for _, nxt in pairs) / len(pairs)
 
 
 def _continues(previous: str, last_line: str, line: str, width: int, gap: bool = False) -> bool:
@@ -270,7 +276,7 @@ def _continues(previous: str, last_line: str, line: str, width: int, gap: bool =
     first = line[0]
     if first.islower() or first in ",;–&%":
         return True  # paragraphs never start in lower case
-    wrapped = width <= 150  # hard-wrapped text (PDF extraction): lines have a typical width
+    wrapped = width <= _WRAPPED_WIDTH  # hard-wrapped text (PDF extraction): lines have a typical width
     if _SENTENCE_END.search(previous):
         # a sentence that happens to end at the right margin does not end the paragraph
         return wrapped and len(last_line) >= 0.92 * width and not previous.endswith(":")
@@ -285,6 +291,37 @@ def _continues(previous: str, last_line: str, line: str, width: int, gap: bool =
             and not _is_caps(line):
         return True  # a line wrapped inside a phrase: "… tỉnh Lạng" / "Sơn;"
     return wrapped and len(last_line) >= 0.75 * width  # "… tỉnh Lâm" / "Đồng"
+
+
+_DASH_START = re.compile(r"^([-–])\s+(\S+)")
+_COMPOUND = re.compile(r"(\w+) ([-–]) (?=(\w+))")
+
+
+def _hyphen_compounds(lines: list[str]) -> set[tuple[str, str, str]]:
+    """Words joined by a spaced hyphen inside one line: ("Cảng", "-", "Petro"), ("tế", "-", "xã")."""
+    return {m for line in lines for m in _COMPOUND.findall(line)}
+
+
+def _wrapped_at_hyphen(previous: str, last_line: str, line: str, width: int, gap: bool,
+                       compounds: set[tuple[str, str, str]]) -> bool:
+    """Whether a line opening with "- " is the rest of a hyphenated phrase that hard wrapping
+    broke at its hyphen ("… Công ty Tân Cảng" / "- Petro Cam Ranh …", "kinh tế" / "- xã hội"),
+    not a bullet. A bullet follows a line that ends a sentence or introduces a list, or a
+    blank line; here the paragraph runs on (it ends in a letter or digit, no punctuation)
+    and one of these holds: the word after the dash is in lower case or a number (a list
+    item starts with a capital), the line before is full (longer than most lines of the
+    text), or the document prints the two words joined by that hyphen on one line elsewhere."""
+    m = _DASH_START.match(line)
+    if not m or gap or previous == HARD_BREAK or width > _WRAPPED_WIDTH or not previous[-1:].isalnum():
+        return False
+    dash, word = m.groups()
+    sibling = previous == last_line and _DASH_START.match(last_line) and len(last_line) < 0.75 * width  # a list
+    if (word[0].islower() or word[0].isdigit()) and not sibling:
+        return True
+    if len(last_line) > width:
+        return True
+    before, after = re.search(r"\w+$", previous), re.match(r"\w+", word)
+    return bool(before and after and (before.group(), dash, after.group()) in compounds)
 
 
 _SPLIT_MARKER = re.compile(r"^(?:Điều|ĐIỀU|Chương|CHƯƠNG|Mục|MỤC|Phần|PHẦN|Khoản|Điểm|Phụ lục|PHỤ LỤC)$")
