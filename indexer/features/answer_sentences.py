@@ -12,6 +12,7 @@ from indexer.features.question import Question, expected_units
 from indexer.index.sentvec import open_vectors
 from indexer.parse.chunk import SITE_SECTION
 from indexer.search.engine import Result, SearchEngine
+from indexer.text import values
 from indexer.text.normalize import fold
 from indexer.text.sentences import split_sentences
 from indexer.text.stopwords import FOLDED as FOLDED_STOPWORDS
@@ -192,8 +193,9 @@ def _is_closing(result: Result) -> bool:
 
 
 def has_unit(sentence: str, units: str) -> bool:
-    """Whether a sentence states a number with one of the expected units."""
-    return re.search(units, fold(sentence)) is not None
+    """Whether a sentence states a number with one of the expected units (m² as m2; a cited
+    document's date is no deadline)."""
+    return values.prints(units, sentence)
 
 
 def _best_sentences(engine, q: Question, results: list[Result], threshold: float, n: int,

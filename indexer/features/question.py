@@ -14,6 +14,7 @@ import re
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 
+from indexer.text import values
 from indexer.text.normalize import fold, normalize_text
 
 # -- kinds ---------------------------------------------------------------------
@@ -54,37 +55,14 @@ _UNACCENTED_VI = {"cua", "cac", "nao", "bao", "nhieu", "duoc", "la", "va", "ve",
 _ENGLISH_WORDS = {"the", "what", "which", "who", "how", "is", "are", "of", "in", "did", "does",
                   "was", "were", "for", "to", "and", "when", "by", "on", "a", "an", "its"}
 
-# Each class: (question cue, regex of a stated value in folded text — number with its unit).
-_N = r"\d[\d.,]*\s*"
-_UNIT_CLASSES: list[tuple[str, str]] = [
-    (r"\b(bao lau|thoi gian|thoi han|how long|duration)\b", _N + r"(gio|ngay|thang|nam|tuan|phut)\b"),
-    (r"\b(han chot|truoc ngay nao|ngay nao|deadline|by when|khi nao|when|thoi diem)\b",
-     r"\d{1,2}/\d{1,2}(/\d{2,4})?|\d{1,2}\s*thang\s*\d{1,2}|quy\s+[ivx1-4]+\s+nam\s+\d{4}"),
-    (r"\b(khi nao|when|nam nao|which year|thoi diem)\b", r"nam\s+\d{4}"),
-    (r"\b(bao xa|khoang cach|cach .* bao nhieu|how far|distance)\b", _N + r"(km|m|hai ly)\b"),
-    (r"\b(ty le|phan tram|percentage|rate|share)\b", _N + r"(%|phan tram)"),
-    (r"\b(bao nhieu tien|muc tien|kinh phi|gia|phi|le phi|muc thu|von|ngan sach|how much|amount|cost|price|"
-     r"fee|fees|budget)\b",
-     _N + r"(dong|ty|trieu|nghin|usd)\b|\b\d{1,3}(?:\.\d{3}){1,4}\b"),  # or 1.400.000 in a fee table
-    (r"\b(kich thuoc|size|dimension)\b", _N + r"(mm|cm|m)\b"),
-    (r"\b(dien tich|area)\b", _N + r"(ha|m2|m²|km2|km²)"),
-    # a classification code (HS code 7106.92.00, ngành 4933): groups of digits joined by dots
-    (r"\b(ma so|ma hs|ma hang|ma nganh|hs code|code)\b", r"\b\d{2,4}(?:\.\d{2,4}){1,3}\b"),
-]
 _QUESTION_WORDS = re.compile(r"\b(nao|gi|ai|bao nhieu|bao lau|what|which|who|when|how|where)\b")
 
 
 def expected_units(text: str) -> str | None:
-    """A regex (over folded text) of the values a question expects: "bao lâu" → "168 giờ",
-    "trước ngày nào" → "31/12/2025", "bao nhiêu km" → "230 km", "bao nhiêu ngày công" → "0,5 ngày công"."""
-    folded = fold(text)
-    units = [unit for cue, unit in _UNIT_CLASSES if re.search(cue, folded)]
-    m = re.search(r"\b(?:bao nhieu|how many)\s+(\w+(?:\s+\w+)?)", folded)
-    if m and m.group(1).split()[0] not in {"phan", "tien", "lau", "xa", "la", "nam"}:
-        words = m.group(1).split()
-        second = len(words) > 1 and words[1] not in {"moi", "cho", "la", "vao", "o", "tai", "nguoi"}
-        units.append(_N + re.escape(words[0]) + (r"\s+" + re.escape(words[1]) if second else ""))
-    return "|".join(f"(?:{u})" for u in units) or None
+    """A regex (over ``values.value_text``) of the values a question expects: "bao lâu" → "168 giờ",
+    "trước ngày nào" → "31/12/2025", "bao nhiêu km" → "230 km", "bao nhiêu ngày công" → "0,5 ngày công",
+    "mấy lần" → "một lần" (the shared table of indexer.text.values)."""
+    return values.expected_pattern(text)
 
 
 def other_parts(question: Question) -> list[str]:

@@ -21,7 +21,7 @@ from functools import lru_cache
 import numpy as np
 
 from indexer.records import Chunk, DocumentMeta
-from indexer.text import gazetteer
+from indexer.text import gazetteer, values
 from indexer.text.normalize import fold
 from indexer.text.segment import bm25_tokens, segment_text
 from indexer.text.stopwords import FOLDED as FOLDED_STOPWORDS, STOPWORDS
@@ -54,69 +54,26 @@ _FACETS = {
 }
 
 
-# A value a question asks for (how long, by when, how many <unit>), and how a clause prints it.
-_DURATION = re.compile(r"\b(bao lau|trong bao lau|thoi han (la )?bao nhieu|how long|within how many)\b")
-_WHEN = re.compile(r"\b(truoc ngay nao|ngay nao|khi nao|thoi diem nao|luc nao|bao gio|thoi han nao|"
-                   r"by when|by what date|what date|when)\b")
-_HOW_MANY = re.compile(r"\b(?:bao nhiêu|mấy|how many|how much)\s+(\w+)")
-_NOT_UNITS = {"vao", "cho", "tren", "duoc", "la", "o", "tai", "cua", "trong", "voi", "va", "the", "is", "are", "of"}
-_SIZE = re.compile(r"\b(kich thuoc|kich co|rong bao nhieu|dai bao nhieu|cao bao nhieu|dien tich bao nhieu|"
-                   r"what size|how big|how large|how wide|how long is|dimensions?)\b")
-_MONEY_WORDS = {"tien", "dong", "money"}
-_MONEY_NOUNS = re.compile(r"\b(phi|le phi|gia|muc thu|tien|kinh phi|von|chi phi|muc phat|phat tien|luong|tro cap|"
-                          r"muc ho tro|ngan sach|fee|fees|cost|price|fine|budget|allowance)\b")
+# A value a question asks for (how long, by when, how many <unit>) and how a clause prints it:
+# indexer.text.values; a list of provinces is asked here (the gazetteer knows them).
 _WHICH_PROVINCES = re.compile(r"\b((nhung|cac) )?(tinh|tinh thanh|tinh thanh pho|thanh pho|dia phuong)( thanh)? nao\b|"
                               r"\b(which|what) (provinces|cities|localities)\b")
 PROVINCE_LIST = "@provinces"  # asked_value: a list of provinces
-# a number as printed: digits ("0,5", "1.200") or a count spelled out ("một lần", "hai cấp"), folded
-_COUNT = r"(\d[\d.,]*|\b(mot|hai|ba|bon|nam|sau|bay|tam|chin|muoi))\s*"
-_PRINTED = {
-    "duration": r"\d+\s*(ngay|thang|nam|gio|phut|tuan)\b",
-    "when": r"(ngay \d{1,2}\b|\b\d{1,2}/\d{1,2}(/\d{4})?\b|thang \d{1,2}\b|quy [ivx]+\b|nam \d{4}\b)",
-    "money": r"(\d[\d.,]*\s*(dong|trieu|ty|nghin|vnd)\b|\b\d{1,3}(\.\d{3}){1,4}\b)",  # or 1.400.000 in a table
-    "percent": r"\d+([.,]\d+)?\s*%",
-    "size": r"\d+([.,]\d+)?\s*(mm|cm|m|km|m2|ha)\b",
-}
 
 
 def asked_value(query: str) -> str | None:
     """A pattern (on folded text) of the value a question asks for, or None."""
-    folded = " ".join(re.findall(r"[\w%]+", fold(query)))
-    if _WHICH_PROVINCES.search(folded):
+    if _WHICH_PROVINCES.search(" ".join(re.findall(r"[\w%]+", fold(query)))):
         return PROVINCE_LIST
-    if _DURATION.search(folded):
-        return _PRINTED["duration"]
-    if _SIZE.search(folded):
-        return _PRINTED["size"]
-    if re.search(r"\b(ty le|phan tram|percent|rate)\b", folded) and re.search(r"\b(bao nhieu|how much|what)\b", folded):
-        return _PRINTED["percent"]
-    m = _HOW_MANY.search(" ".join(re.findall(r"\w+", query.lower())))  # "mấy", not "máy"
-    if m:
-        unit = fold(m.group(1)).split()[0]
-        if unit in _MONEY_WORDS:
-            return _PRINTED["money"]
-        if unit not in FOLDED_STOPWORDS and unit not in _NOT_UNITS:
-            return _COUNT + re.escape(unit) + r"\b"
-    if re.search(r"\b(bao nhieu|how much)\b", folded) and _MONEY_NOUNS.search(folded):
-        return _PRINTED["money"]  # "lệ phí … là bao nhiêu", "how much is the fee"
-    if _WHEN.search(folded):
-        return _PRINTED["when"]
-    return None
+    return values.search_pattern(query)
 
 
 def value_chunks(chunks: list[Chunk], pattern: str) -> list[str]:
-    """Ids of clauses that print a value of the asked kind."""
+    """Ids of clauses that print a value of the asked kind (a date citing another document is no deadline)."""
     if pattern == PROVINCE_LIST:
         return [c.chunk_id for c in chunks if _lists_provinces(c.text)]
     compiled = re.compile(pattern)
-    if pattern == _PRINTED["when"]:  # a date citing another document is not a deadline
-        return [c.chunk_id for c in chunks if compiled.search(_CITED_DATE.sub(" ", _folded(c.text)))]
-    return [c.chunk_id for c in chunks if compiled.search(_folded(c.text))]
-
-
-# "Tờ trình số 6453/TTr-SNV ngày 28 tháng 10 năm 2025", "Nghị định 151/2025/NĐ-CP ngày 12/6/2025" (folded)
-_CITED_DATE = re.compile(r"\d+/[\w./-]+,?\s+ngay\s+(\d{1,2}\s*/\s*\d{1,2}\s*/\s*\d{4}|"
-                         r"\d{1,2}\s+thang\s+\d{1,2}\s+nam\s+\d{4})")
+    return [c.chunk_id for c in chunks if compiled.search(values.value_text(c.text))]
 
 
 @lru_cache(maxsize=65536)
@@ -337,15 +294,6 @@ _BODY = (r"(?:(?:Sở|Bộ|Ban|Cục|Tổng cục|Chi cục|Văn phòng|Thanh tr
          r"Công ty|Tổng công ty|Quỹ|Phòng|Đảng ủy|Tỉnh ủy|Thành ủy)\s+(?:[" + _UPPER + r"]|"
          r"(?:tỉnh|thành phố|huyện|quận|thị xã|xã|phường|đặc khu)\b)|Ủy ban nhân dân|UBND)")
 _NAMED_LEAD = re.compile(_BODY + r"[^.;:\n]{0,80}?\b(chủ trì|đầu mối)|(chủ trì|đầu mối)\s*:\s*" + _BODY)
-
-
-@lru_cache(maxsize=65536)
-def _folded(text: str) -> str:
-    """Folded text, m² read as m2 (cached: value look-ups scan a targeted document's clauses per query)."""
-    return fold(text).translate(_SUPERSCRIPT)
-
-
-_SUPERSCRIPT = str.maketrans("²³", "23")
 
 
 @lru_cache(maxsize=65536)
