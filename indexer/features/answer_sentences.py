@@ -155,8 +155,9 @@ def _scored(engine, q: Question, results: list[Result], candidates, limit: int =
             if not effect and _EFFECT_SENTENCE.search(sentence):
                 bonus -= 0.04  # when the document takes effect is a fact of the document, not the asked value
         elif q.kind == "actor":  # the answer form: a named body with its assignment ("Sở X chủ trì")
-            bonus += 0.03 * bool(_ACTOR_CUES.search(sentence)) + \
-                0.03 * bool(_ACTOR_NAME.search(sentence) or section_body(results[i].section))
+            cue = bool(_ACTOR_CUES.search(sentence))
+            named = bool(_ACTOR_NAME.search(sentence) or section_body(results[i].section))
+            bonus += 0.03 * cue + 0.03 * named - 0.03 * (not cue and not named)  # no assignment: no answer
         elif q.kind == "definition":
             bonus += 0.02 * bool(re.search(r"\b(là|được hiểu là)\b", sentence))
         if q.kind in ("value", "actor") and not basis and results[i].section.startswith("Phần mở đầu"):
