@@ -239,3 +239,4 @@ def test_a_topic_query_is_looked_for_phrase_by_phrase():
     assert query_phrases("không gian ngầm") == [" khong gian ngam "]  # "không" inside a term asks nothing
     assert query_phrases("Nhà ở xã hội được hỗ trợ bao nhiêu?") == []  # a question: its parts are no topic
     assert query_phrases("Which provinces plan social housing") == []
+    assert query_phrases("Ai ký quyết định") == [] and query_phrases("ứng dụng AI, chuyển đổi số") != []  # AI: a topic

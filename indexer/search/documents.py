@@ -114,7 +114,7 @@ def phrase_key(text: str) -> str:
     return " " + fold(" ".join(words)) + " "
 
 
-_ASKING = re.compile(r"\?|\b(nào|gì|bao (nhiêu|lâu|giờ)|mấy|ai|đâu|tại sao|vì sao|ra sao|có phải|"
+_ASKING = re.compile(r"\?|\b(nào|gì|bao (nhiêu|lâu|giờ)|mấy|(?-i:ai|Ai)|đâu|tại sao|vì sao|ra sao|có phải|"
                      r"what|which|who|whom|how|when|where|why)\b|\bkhông\s*$", re.IGNORECASE)
 
 
