@@ -48,3 +48,8 @@ def test_everyday_wordings_bring_the_documents_wording():
     entries = load_everyday()
     assert len(entries) >= 40
     assert all(len(said.split()) >= 2 for e in entries for said in e.english)  # no one-syllable key
+
+
+def test_issued_by_names_the_issuer_not_the_date():
+    assert "ngày ban hành" not in expand_query("Which card was issued by the Ministry of Finance?")
+    assert "ngày ban hành" in expand_query("What is the date of issue of the decision?")
