@@ -107,3 +107,17 @@ def test_a_line_wrapped_at_a_hyphen_continues_its_sentence():
     assert paragraphs[7] == "4. Tổ chức thực hiện"
     assert paragraphs[8].startswith("- Sở Tài chính") and paragraphs[9].startswith("- Sở Nội vụ")
     assert len(paragraphs) == 10
+
+
+def test_numbered_bullets_after_a_wrapped_bullet_stay_bullets():
+    lines = ["a) Thành phần hồ sơ:",
+             "- Đơn đề nghị cấp giấy chứng nhận quyền sử dụng đất theo mẫu số 04a ban hành kèm",
+             "theo Thông tư số 24/2014/TT-BTNMT",
+             "- 01 bản sao giấy tờ tùy thân của người đề nghị cấp giấy chứng nhận quyền sử dụng",
+             "- 02 bản chính sơ đồ thửa đất",
+             "b) Thời hạn giải quyết: trong thời hạn 05 ngày làm việc kể từ ngày nhận đủ hồ sơ hợp lệ",
+             "theo quy định, cơ quan có thẩm quyền xem xét, giải quyết và trả kết quả cho tổ chức,",
+             "cá nhân đề nghị; trường hợp không giải quyết thì phải trả lời bằng văn bản và nêu rõ"]
+    paragraphs = join_broken_lines(lines)  # hard-wrapped text (about 85 columns)
+    assert paragraphs[1].endswith("ban hành kèm theo Thông tư số 24/2014/TT-BTNMT")
+    assert paragraphs[2].startswith("- 01 bản sao") and paragraphs[3] == "- 02 bản chính sơ đồ thửa đất"

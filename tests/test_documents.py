@@ -240,3 +240,9 @@ def test_a_topic_query_is_looked_for_phrase_by_phrase():
     assert query_phrases("Nhà ở xã hội được hỗ trợ bao nhiêu?") == []  # a question: its parts are no topic
     assert query_phrases("Which provinces plan social housing") == []
     assert query_phrases("Ai ký quyết định") == [] and query_phrases("ứng dụng AI, chuyển đổi số") != []  # AI: a topic
+
+
+def test_lead_body_followed_by_a_colon():
+    chunks = _chunks(["a) Sở Kế hoạch và Đầu tư: Chủ trì, phối hợp với các sở tổng hợp nhu cầu vốn.",
+                      "b) Các sở, ngành chủ trì tổ chức thực hiện."], "bn")
+    assert facet_chunks(chunks, DOCS["bn"], {"lead"}) == ["bn:0"]

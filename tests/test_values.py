@@ -68,3 +68,10 @@ def test_value_text_reads_superscripts_and_blanks_cited_dates():
     assert "12 m2" in values.value_text("12 m²")
     assert "2020" not in values.value_text("Căn cứ Nghị định số 30/2020/NĐ-CP ngày 05/3/2020")
     assert "15 thang 12" in values.value_text("Báo cáo trước ngày 15 tháng 12 hằng năm")
+
+
+def test_communes_are_counted_and_ambiguous_spelled_numbers_are_not_counts():
+    assert values.asked_kind("Sau sắp xếp, tỉnh có bao nhiêu xã, phường?") == "count"  # "xã" folds like "xa" (far)
+    pattern = values.search_pattern("triển khai trong mấy ngày?")
+    assert not values.prints(pattern, "Sau ngày ký, các đơn vị triển khai")  # "sau" (after) is no "sáu" (six)
+    assert values.prints(pattern, "triển khai trong hai ngày")

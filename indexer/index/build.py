@@ -29,7 +29,7 @@ from indexer.records import BuildReport, Chunk, DocumentMeta, Skipped
 from indexer.settings import CORRECTIONS_FILE, MAX_FILE_BYTES  # noqa: F401 (re-exported)
 from indexer.text.segment import bm25_tokens, segment_text
 
-PIPELINE_VERSION = "8"  # 8: lines wrapped at a hyphen joined, table rows spanning columns kept whole; 7: site information block clause; 6: header block clause; 5: parse changes after 4 (V/v lines, annex titles); 4: site material, tables, legal structure and citations; bump when cleaning/structure/chunking change, to re-read every file
+PIPELINE_VERSION = "9"  # 9: a bullet after a wrapped bullet stays a bullet; 8: lines wrapped at a hyphen joined, table rows spanning columns kept whole; 7: site information block clause; 6: header block clause; 5: parse changes after 4 (V/v lines, annex titles); 4: site material, tables, legal structure and citations; bump when cleaning/structure/chunking change, to re-read every file
 EMBED_TEMPLATE = "{doc_type} – {issuer} | {section}\n{text}"
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)

@@ -308,20 +308,21 @@ def _wrapped_at_hyphen(previous: str, last_line: str, line: str, width: int, gap
     broke at its hyphen ("… Công ty Tân Cảng" / "- Petro Cam Ranh …", "kinh tế" / "- xã hội"),
     not a bullet. A bullet follows a line that ends a sentence or introduces a list, or a
     blank line; here the paragraph runs on (it ends in a letter or digit, no punctuation)
-    and one of these holds: the word after the dash is in lower case or a number (a list
-    item starts with a capital), the line before is full (longer than most lines of the
-    text), or the document prints the two words joined by that hyphen on one line elsewhere."""
+    and the document prints the two words joined by that hyphen on one line elsewhere, or
+    (when the paragraph is no bullet itself: a bullet follows a bullet) the word after the
+    dash is in lower case (a list item starts with a capital or a number), or two numbers
+    meet at the dash (a range "05 - 06%"), or the line before is full (longer than most lines)."""
     m = _DASH_START.match(line)
     if not m or gap or previous == HARD_BREAK or width > _WRAPPED_WIDTH or not previous[-1:].isalnum():
         return False
     dash, word = m.groups()
-    sibling = previous == last_line and _DASH_START.match(last_line) and len(last_line) < 0.75 * width  # a list
-    if (word[0].islower() or word[0].isdigit()) and not sibling:
-        return True
-    if len(last_line) > width:
-        return True
     before, after = re.search(r"\w+$", previous), re.match(r"\w+", word)
-    return bool(before and after and (before.group(), dash, after.group()) in compounds)
+    if before and after and (before.group(), dash, after.group()) in compounds:
+        return True  # the document prints "Tân Cảng - Petro" on one line elsewhere
+    if _DASH_START.match(previous):
+        return False  # a bullet after a bullet ("- 01 bản sao …" / "- 02 bản chính …"), wrapped or not
+    numeric_range = word[0].isdigit() and bool(before) and before.group().isdigit()  # "05" / "- 06%/năm"
+    return word[0].islower() or numeric_range or len(last_line) > width
 
 
 _SPLIT_MARKER = re.compile(r"^(?:Điều|ĐIỀU|Chương|CHƯƠNG|Mục|MỤC|Phần|PHẦN|Khoản|Điểm|Phụ lục|PHỤ LỤC)$")

@@ -109,7 +109,9 @@ _SPELLED = {"một": "1", "hai": "2", "ba": "3", "bốn": "4", "năm": "5", "sá
 @lru_cache(maxsize=65536)
 def phrase_key(text: str) -> str:
     """Words folded for phrase matching, counts as digits without leading zeros ("hai cấp" = "02 cấp")."""
-    words = [_SPELLED.get(w, w) for w in re.findall(r"[^\W_]+", text.lower())]
+    raw = re.findall(r"[^\W_]+", text.lower())
+    nxt = raw[1:] + [""]
+    words = [w if n.isdigit() else _SPELLED.get(w, w) for w, n in zip(raw, nxt)]  # "năm 2025" is a year
     words = [(w.lstrip("0") or "0") if w.isdigit() else w for w in words]
     return " " + fold(" ".join(words)) + " "
 
@@ -293,7 +295,8 @@ _BODY = (r"(?:(?:Sở|Bộ|Ban|Cục|Tổng cục|Chi cục|Văn phòng|Thanh tr
          r"Trung tâm|Hội|Liên đoàn|Đoàn|Mặt trận|Tòa án|Công an|Bộ Chỉ huy|Thuế|Hải quan|Ngân hàng|Báo|"
          r"Công ty|Tổng công ty|Quỹ|Phòng|Đảng ủy|Tỉnh ủy|Thành ủy)\s+(?:[" + _UPPER + r"]|"
          r"(?:tỉnh|thành phố|huyện|quận|thị xã|xã|phường|đặc khu)\b)|Ủy ban nhân dân|UBND)")
-_NAMED_LEAD = re.compile(_BODY + r"[^.;:\n]{0,80}?\b(chủ trì|đầu mối)|(chủ trì|đầu mối)\s*:\s*" + _BODY)
+_NAMED_LEAD = re.compile(_BODY + r"[^.;:\n]{0,80}?(?::\s*)?\b([Cc]hủ trì|[Đđ]ầu mối)|([Cc]hủ trì|[Đđ]ầu mối)\s*:\s*"
+                         + _BODY)
 
 
 @lru_cache(maxsize=65536)

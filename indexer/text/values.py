@@ -32,7 +32,8 @@ __all__ = ["KINDS", "NUMBER", "COUNT", "SEARCH_ORDER", "ValueKind", "asked_kind"
 
 # a number as printed (0,5 / 1.200 / 12), and a count that may be spelled out ("một lần", "hai cấp")
 NUMBER = r"\d[\d.,]*\s*"
-COUNT = r"(\d[\d.,]*|\b(mot|hai|ba|bon|nam|sau|bay|tam|chin|muoi))\s*"
+# (folded: "ba, năm, sáu, bảy, tám" are left out, they fold like "bà, năm (year), sau (after), bay, tạm")
+COUNT = r"(\d[\d.,]*|\b(mot|hai|bon|chin|muoi))\s*"
 _DATE = (r"ngay \d{1,2}\b|\b\d{1,2}/\d{1,2}(/\d{2,4})?\b|\b\d{1,2}\s*thang\s*\d{1,2}\b|thang \d{1,2}\b|"
          r"quy\s+([ivx]+|[1-4])\b")
 _YEAR = r"nam \d{4}\b"
@@ -103,7 +104,7 @@ _NOT_UNITS = {"vào", "cho", "trên", "được", "là", "ở", "tại", "của"
 _NOT_SECOND = _NOT_UNITS | {"mỗi", "người", "năm"}  # "bao nhiêu m2 mỗi người", "bao nhiêu lần/người"
 _FOLDED_NOT_UNITS, _FOLDED_NOT_SECOND = ({fold(w) for w in ws} | FOLDED_STOPWORDS for ws in (_NOT_UNITS, _NOT_SECOND))
 _UNIT_KINDS = {"tien": "money", "dong": "money", "money": "money", "vnd": "money", "phan": "percent",
-               "percent": "percent", "lau": "duration", "xa": "distance"}
+               "percent": "percent", "lau": "duration"}  # not "xa": "bao nhiêu xã" counts communes
 
 
 def _lowered(question: str) -> str:
@@ -198,7 +199,7 @@ def expected_pattern(question: str) -> str | None:
 
 
 # "Tờ trình số 6453/TTr-SNV ngày 28 tháng 10 năm 2025", "Nghị định 151/2025/NĐ-CP ngày 12/6/2025" (folded)
-_CITED_DATE = re.compile(r"\d+/[\w./-]+,?\s+ngay\s+(\d{1,2}\s*/\s*\d{1,2}\s*/\s*\d{4}|"
+_CITED_DATE = re.compile(r"\d{1,6}/[\w./-]{1,40},?\s+ngay\s+(\d{1,2}\s*/\s*\d{1,2}\s*/\s*\d{4}|"
                          r"\d{1,2}\s+thang\s+\d{1,2}\s+nam\s+\d{4})")
 _SUPERSCRIPT = str.maketrans("²³", "23")
 
