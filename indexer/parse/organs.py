@@ -22,9 +22,10 @@ _PARTY_UNIT = {"TỈNH ỦY": "TỈNH", "THÀNH ỦY": "THÀNH PHỐ", "HUYỆN 
                "THỊ ỦY": "THỊ XÃ", "ĐẢNG ỦY": "XÃ"}
 _PARTY_COMMITTEE = re.compile(rf"^ĐẢNG BỘ\s+(?P<unit>{_UNITS})\s+(?P<name>.+)$")
 _UNIT_SUFFIX = re.compile(rf"\b(?P<unit>{_UNITS})\s+(?P<name>[^,]+)$")
-_HEADS = ("Bộ Chỉ huy quân sự", "Kho bạc Nhà nước", "Bảo hiểm xã hội", "Ban Chỉ đạo", "Tổng cục",
+HEADS = ("Bộ Chỉ huy quân sự", "Kho bạc Nhà nước", "Bảo hiểm xã hội", "Ban Chỉ đạo", "Tổng cục",
           "Chi cục", "Cục", "Sở", "Trung tâm", "Văn phòng", "Ban", "Vụ", "Viện", "Thuế", "Bộ",
           "Ủy ban", "Hội đồng", "Thanh tra", "Công an", "Đảng bộ", "Đảng ủy", "Trường", "Bệnh viện")
+# (the heads of body names: "Sở Tài chính", "Cục Hải quan", "Bộ Chỉ huy quân sự tỉnh …")
 _CENTRAL_HEADS = ("BỘ ", "CỤC ", "TỔNG CỤC ", "VỤ ", "BAN CHỈ ĐẠO TRUNG ƯƠNG", "BAN CHỈ ĐẠO QUỐC GIA")
 _LEVEL_OF_UNIT = {"TỈNH": "tỉnh", "HUYỆN": "huyện", "QUẬN": "quận", "THỊ XÃ": "thị xã", "XÃ": "xã",
                   "PHƯỜNG": "xã", "ĐẶC KHU": "xã", "THỊ TRẤN": "xã"}
@@ -56,7 +57,7 @@ def short_name(organ: str) -> str:
     m = _PARTY_COMMITTEE.match(upper)
     if m:
         return f"Đảng bộ {_unit(m.group('unit'))} {title_case(m.group('name'))}"
-    for head in sorted(_HEADS, key=len, reverse=True):
+    for head in sorted(HEADS, key=len, reverse=True):
         if upper.startswith(head.upper() + " "):
             return f"{head} {_rest(organ[len(head):].strip())}"
     return organ if not organ.isupper() else organ.capitalize()

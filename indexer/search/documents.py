@@ -20,6 +20,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from indexer.parse import organs
 from indexer.records import Chunk, DocumentMeta
 from indexer.text import gazetteer, values
 from indexer.text.normalize import fold
@@ -288,13 +289,14 @@ def facet_chunks(chunks: list[Chunk], meta: DocumentMeta, wanted: set[str]) -> l
     return found + [c.chunk_id for c in chunks if any(p in _skeleton(c.text) for p in probes)]
 
 
-_UPPER = "A-ZĐÀÁẢÃẠĂẰẮẲẴẶÂẦẤẨẪẬÈÉẺẼẸÊỀẾỂỄỆÌÍỈĨỊÒÓỎÕỌÔỒỐỔỖỘƠỜỚỞỠỢÙÚỦŨỤƯỪỨỬỮỰỲÝỶỸỴ"
+_UPPER = "".join(ch for ch in map(chr, range(0x41, 0x1F00)) if ch.isupper() and ch.isalpha())
+# heads of body names beyond those a document header prints (parse.organs.HEADS)
+_MORE_HEADS = ("Kho bạc", "Đài", "Học viện", "Hội", "Liên đoàn", "Đoàn", "Mặt trận", "Tòa án", "Hải quan",
+               "Ngân hàng", "Báo", "Công ty", "Tổng công ty", "Quỹ", "Phòng", "Tỉnh ủy", "Thành ủy")
 # a named body (Sở Nội vụ, Công an Thành phố, Ủy ban nhân dân tỉnh …) before "chủ trì / đầu mối" in one
 # sentence, or after "(đơn vị / cơ quan) chủ trì:"
-_BODY = (r"(?:(?:Sở|Bộ|Ban|Cục|Tổng cục|Chi cục|Văn phòng|Thanh tra|Kho bạc|Đài|Trường|Viện|Học viện|"
-         r"Trung tâm|Hội|Liên đoàn|Đoàn|Mặt trận|Tòa án|Công an|Bộ Chỉ huy|Thuế|Hải quan|Ngân hàng|Báo|"
-         r"Công ty|Tổng công ty|Quỹ|Phòng|Đảng ủy|Tỉnh ủy|Thành ủy)\s+(?:[" + _UPPER + r"]|"
-         r"(?:tỉnh|thành phố|huyện|quận|thị xã|xã|phường|đặc khu)\b)|Ủy ban nhân dân|UBND)")
+_BODY = (r"(?:(?:" + "|".join(sorted(set(organs.HEADS + _MORE_HEADS), key=lambda h: (-len(h), h))) + r")\s+(?:["
+         + _UPPER + r"]|(?:tỉnh|thành phố|huyện|quận|thị xã|xã|phường|đặc khu)\b)|Ủy ban nhân dân|UBND)")
 _NAMED_LEAD = re.compile(_BODY + r"[^.;:\n]{0,80}?(?::\s*)?\b([Cc]hủ trì|[Đđ]ầu mối)|([Cc]hủ trì|[Đđ]ầu mối)\s*:\s*"
                          + _BODY)
 
