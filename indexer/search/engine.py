@@ -212,16 +212,28 @@ class SearchEngine:
             if value and w.value:
                 for cid in value_chunks(chunks_of, value):
                     priors[cid] = priors.get(cid, 0.0) + w.value
-        phrases = query_phrases(docs.query) if w.phrase else []
-        if phrases:  # the query's own phrases, word for word
-            near = {cid for cid, _ in fused[:int(w.phrase_depth)]}
-            for chunk in chunks:
-                found = chunk.chunk_id in near and sum(p in phrase_key(chunk.text) for p in phrases)
-                if found:
-                    priors[chunk.chunk_id] = priors.get(chunk.chunk_id, 0.0) + w.phrase * found / len(phrases)
-        if value and w.value_pool and not targets:
-            near = {cid for cid, _ in fused[:int(w.value_depth)]}
-            for cid in value_chunks([c for c in chunks if c.chunk_id in near], value):
+        for cid, prior in self._top_priors(fused, chunks, docs.query, value if not targets else None).items():
+            priors[cid] = priors.get(cid, 0.0) + prior
+        return priors
+
+    def _top_priors(self, fused: list[tuple[str, float]], chunks: list, query: str,
+                    value: str | None) -> dict[str, float]:
+        """Priors near the top of the fused list: a topic query's phrases printed word for word, and
+        the asked value printed (``value``: given only when no document is targeted)."""
+        w = self.weights
+        by_id = {c.chunk_id: c for c in chunks}
+
+        def top(depth: float) -> list:
+            return [by_id[cid] for cid, _ in fused[:int(depth)] if cid in by_id]
+
+        priors: dict[str, float] = {}
+        phrases = query_phrases(query) if w.phrase else []
+        for chunk in top(w.phrase_depth) if phrases else []:
+            found = sum(p in phrase_key(chunk.text) for p in phrases)
+            if found:
+                priors[chunk.chunk_id] = w.phrase * found / len(phrases)
+        if value and w.value_pool:
+            for cid in value_chunks(top(w.value_depth), value):
                 priors[cid] = priors.get(cid, 0.0) + w.value_pool
         return priors
 
