@@ -141,3 +141,42 @@ def test_cli_search_json_and_batch(corpus_index, tmp_path):
     lines = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, check=True).stdout.splitlines()
     assert [json.loads(x)["id"] for x in lines] == ["a", "b"]
     assert all(len(json.loads(x)["results"]) == 2 for x in lines)
+
+
+def _ranked_with(engine, query: str, **weights) -> dict[str, float]:
+    """Scores of the live index for an understood query, with some fusion weights changed."""
+    from dataclasses import replace
+
+    saved = engine.weights
+    engine.weights = replace(saved, **weights)
+    try:
+        return dict(engine.ranked(engine.version, query, None))
+    finally:
+        engine.weights = saved
+
+
+def test_a_topic_query_lifts_the_clauses_printing_its_phrases(engine):
+    import re
+
+    query = engine.understand("không gian ngầm, công trình ngầm")
+    phrases = ["không gian ngầm", "công trình ngầm"]
+    with_prior, without = _ranked_with(engine, query), _ranked_with(engine, query, phrase=0.0)
+    top = engine.version.fetch_chunks(list(without)[:10])
+    printed = {c.chunk_id: sum(p in re.sub(r"\s+", " ", c.text.lower()) for p in phrases) for c in top}
+    assert any(printed.values())
+    for cid, found in printed.items():
+        assert with_prior[cid] - without[cid] == pytest.approx(engine.weights.phrase * found / len(phrases))
+
+
+def test_a_value_question_about_no_one_document_lifts_the_clauses_printing_that_value(engine):
+    import re
+
+    query = engine.understand("diện tích cây xanh bình quân đạt bao nhiêu m2 mỗi người?")
+    docs = engine.document_index(engine.version).match(query, [])
+    assert not engine._targets(docs, None)  # no document described: the value prior of the top of the list
+    with_prior, without = _ranked_with(engine, query), _ranked_with(engine, query, value_pool=0.0)
+    top = engine.version.fetch_chunks(list(without)[:10])
+    prints = {c.chunk_id: bool(re.search(r"\d\s*m[2²]", c.text)) for c in top}
+    assert any(prints.values())
+    for cid, printed in prints.items():
+        assert with_prior[cid] - without[cid] == pytest.approx(engine.weights.value_pool * printed)
